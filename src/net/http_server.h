@@ -1,0 +1,73 @@
+// The downstream HTTP/1.1 server: one event loop per thread, each with its own SO_REUSEPORT
+// acceptor, so connections never migrate between threads and per-thread state needs no lock.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/http_types.h"
+
+namespace sluice::net {
+
+// Writes one answer back to the client. A handler either calls send() once, or begin_stream(),
+// any number of write()s and finish(). Every call returns false once the client is gone.
+// Thread affinity: use only on the executor the handler was called on.
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  virtual boost::asio::awaitable<bool> send(Response response) = 0;
+  // Starts a chunked answer (SSE) with this status and headers; each write() is flushed at once.
+  virtual boost::asio::awaitable<bool> begin_stream(int status, Headers headers,
+                                                    std::string content_type) = 0;
+  virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
+  virtual boost::asio::awaitable<bool> finish() = 0;
+  // Drops the connection at once with a TCP reset, without a terminal chunk.
+  virtual void abort() = 0;
+  // True once any byte of the answer was handed to the socket.
+  virtual bool started() const = 0;
+  // True when the peer has closed its side (checked without blocking).
+  virtual bool client_gone() = 0;
+  // Completes when the peer closes its side; lets a waiting handler notice a disconnect at once.
+  virtual boost::asio::awaitable<void> wait_client_gone() = 0;
+};
+
+using Handler = std::function<boost::asio::awaitable<void>(Request&, ResponseWriter&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port; see HttpServer::port()
+  int threads = 0;       // 0: one per core
+  std::size_t body_limit = 8 * 1024 * 1024;
+  std::size_t header_limit = 16 * 1024;
+  std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request
+  std::chrono::milliseconds idle_timeout{120'000};    // keep-alive connection with no request
+  std::chrono::milliseconds drain_timeout{15'000};    // on stop(): wait for answers in flight
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listeners (throws on failure) and returns the bound port.
+  uint16_t listen();
+  uint16_t port() const;
+  // Runs the event loops on `threads` threads; returns after stop() has drained.
+  void run();
+  // Thread-safe. Stops accepting, lets answers in flight finish up to drain_timeout, then ends run().
+  void stop();
+  // Number of requests being answered right now (all threads).
+  int in_flight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::net

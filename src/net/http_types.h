@@ -1,0 +1,39 @@
+// Plain HTTP request/response values shared by the server, the upstream client and the handlers.
+// No Beast here: handlers above net/ see only these types and the ResponseWriter interface.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::net {
+
+struct Header {
+  std::string name;  // lower-case
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+// Case-insensitive look-up; an absent header reads as "".
+std::string_view find_header(const Headers& headers, std::string_view name);
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query as sent
+  Headers headers;
+  std::string body;
+  std::string remote;  // peer address, for logs
+
+  std::string_view header(std::string_view name) const { return find_header(headers, name); }
+  std::string_view path() const;  // target without the query
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+}  // namespace sluice::net
