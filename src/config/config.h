@@ -1,0 +1,90 @@
+// YAML configuration to a validated, immutable snapshot. Validation names the offending field
+// ("channels[1].models.qwen3-max.rpm: must be a positive integer") so `sluice check` can point at
+// it; nothing here is read on the request path except through the finished Config.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sluice::config {
+
+// Limits of one model on one channel; 0 = not configured.
+struct ModelSpec {
+  std::int64_t rpm = 0;
+  std::int64_t rps = 0;
+  std::int64_t tpm = 0;
+  std::string upstream_model;  // name sent upstream; "" = same as the key in Channel::models
+};
+
+struct Channel {
+  std::string name;
+  std::string base_url;  // http:// or https://, without trailing slash
+  std::string api_key;   // ${VAR} already resolved
+  std::string account;   // channels of one account share limits; "" = the channel's own name
+  std::string provider = "openai";
+  std::string ca_file;  // "" = system trust store
+  std::map<std::string, ModelSpec> models;
+  int weight = 1;
+  int priority = 0;
+  int max_in_flight = 0;  // 0 = unbounded
+  double cost_multiplier = 1.0;
+};
+
+struct ClientKey {
+  std::string key;
+  std::string name;
+  std::vector<std::string> models;  // empty = all models
+};
+
+struct Timeouts {
+  std::chrono::milliseconds connect{5000};
+  std::chrono::milliseconds first_byte{60000};
+  std::chrono::milliseconds idle{60000};
+  std::chrono::milliseconds total{600000};
+};
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0 = one event loop per core
+  std::string admin_token;
+  std::string storage = "sqlite:./sluice.db";
+  std::vector<Channel> channels;
+  std::vector<ClientKey> keys;
+  std::map<std::string, std::vector<std::string>> fallbacks;
+  Timeouts timeouts;
+  std::size_t body_limit = 8 << 20;
+  std::chrono::milliseconds drain_timeout{15000};
+  double max_wait_seconds = 30;
+  bool fallback_default = true;
+  std::string log_format = "json";
+};
+
+struct ConfigError {
+  std::string field;    // path to the offending value, e.g. "channels[1].models.qwen3-max.rpm"
+  std::string message;  // e.g. "must be a positive integer"
+  // "field: message", or just the message when field is empty.
+  std::string what() const;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+
+// env_lookup resolves ${VAR} in api_key and admin_token (an unset variable is an error naming the
+// field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.
+std::variant<Config, ConfigError> parse_config(std::string_view yaml_text,
+                                               const EnvLookup& env_lookup);
+// Reads the file and parses it with getenv as the lookup.
+std::variant<Config, ConfigError> load_config_file(const std::string& path);
+
+// Split of Config::listen ("host:port", "[::1]:port"); validated by parse_config.
+std::string listen_host(const Config& config);
+std::uint16_t listen_port(const Config& config);
+
+}  // namespace sluice::config

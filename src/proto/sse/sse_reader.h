@@ -1,0 +1,39 @@
+// Incremental Server-Sent Events reader. Input may be split at any byte; each complete event is
+// returned with its exact raw bytes so the gateway can forward framing unchanged.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::proto {
+
+struct SseEvent {
+  std::string_view raw;    // the event's bytes including its terminating blank line
+  std::string_view data;   // data lines joined by \n; "data:" and one optional space removed
+  std::string_view event;  // value of the last "event:" line, "" when absent
+};
+
+// Events end at a blank line (\n\n, \r\n\r\n, \r\r, or mixed line endings). Comments (":...")
+// and id/retry lines are kept in `raw` and otherwise ignored. Memory stays bounded by the largest
+// incomplete event: consumed bytes are compacted away, and total work is O(bytes fed).
+// Not thread-safe; one reader per stream.
+class SseReader {
+ public:
+  // Appends bytes. Invalidates views returned by earlier next() calls.
+  void feed(std::string_view bytes);
+  // The next complete event, or nullopt when only an incomplete one is buffered. Views stay valid
+  // until the next feed() or next() call.
+  std::optional<SseEvent> next();
+  // Bytes of the incomplete event (e.g. to report a truncated stream).
+  std::string_view pending() const;
+
+ private:
+  std::string buffer_;
+  std::size_t consumed_ = 0;  // bytes of buffer_ already returned as events
+  std::size_t scanned_ = 0;   // bytes of buffer_ already searched for an event end
+  std::string data_;          // joined data of the last returned event (when not contiguous)
+};
+
+}  // namespace sluice::proto
