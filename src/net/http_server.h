@@ -2,14 +2,15 @@
 // acceptor, so connections never migrate between threads and per-thread state needs no lock.
 #pragma once
 
+#include "net/http_types.h"
+
 #include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include "net/http_types.h"
 
 namespace sluice::net {
 
@@ -60,7 +61,8 @@ class HttpServer {
   uint16_t port() const;
   // Runs the event loops on `threads` threads; returns after stop() has drained.
   void run();
-  // Thread-safe. Stops accepting, lets answers in flight finish up to drain_timeout, then ends run().
+  // Thread-safe. Stops accepting, lets answers in flight finish up to drain_timeout, then ends
+  // run().
   void stop();
   // Number of requests being answered right now (all threads).
   int in_flight() const;

@@ -1,0 +1,336 @@
+#include "net/http_server.h"
+
+#include "net/beast_pch.h"
+#include "net/transport_errors.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <sys/socket.h>
+#include <thread>
+#include <unordered_set>
+
+namespace sluice::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+// One accepted connection's state, visible to stop() so idle connections can be closed at once.
+struct Connection {
+  beast::tcp_stream stream;
+  bool busy = false;
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+};
+
+// A set of connections owned by one event loop; only touched from that loop's thread.
+using ConnectionSet = std::unordered_set<Connection*>;
+
+class BeastResponseWriter final : public ResponseWriter {
+ public:
+  BeastResponseWriter(Connection& conn, bool keep_alive, std::chrono::milliseconds write_timeout)
+      : conn_(conn), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
+
+  awaitable<bool> send(Response response) override {
+    http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
+    res.set(http::field::content_type, response.content_type);
+    for (auto& h : response.headers) res.set(h.name, h.value);
+    res.keep_alive(keep_alive_);
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+    started_ = true;
+    conn_.stream.expires_after(write_timeout_);
+    auto [ec, n] = co_await http::async_write(conn_.stream, res, kTuple);
+    finished_ = !ec;
+    co_return !ec;
+  }
+
+  awaitable<bool> begin_stream(int status, Headers headers, std::string content_type) override {
+    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, content_type);
+    res.set(http::field::cache_control, "no-cache");
+    for (auto& h : headers) res.set(h.name, h.value);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    started_ = true;
+    conn_.stream.expires_after(write_timeout_);
+    auto [ec, n] = co_await http::async_write_header(conn_.stream, sr, kTuple);
+    streaming_ = !ec;
+    co_return !ec;
+  }
+
+  awaitable<bool> write(std::string_view data) override {
+    if (!streaming_) co_return false;
+    if (data.empty()) co_return true;  // an empty chunk would end the body
+    conn_.stream.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(
+        conn_.stream, http::make_chunk(asio::const_buffer(data.data(), data.size())), kTuple);
+    if (ec) streaming_ = false;
+    co_return !ec;
+  }
+
+  awaitable<bool> finish() override {
+    if (!streaming_) co_return false;
+    conn_.stream.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(conn_.stream, http::make_chunk_last(), kTuple);
+    streaming_ = false;
+    finished_ = !ec;
+    co_return !ec;
+  }
+
+  void abort() override {
+    beast::error_code ec;
+    auto& socket = conn_.stream.socket();
+    socket.set_option(asio::socket_base::linger(true, 0), ec);  // close() then sends RST
+    socket.close(ec);
+    aborted_ = true;
+  }
+
+  bool started() const override { return started_; }
+
+  bool client_gone() override {
+    auto& socket = conn_.stream.socket();
+    if (!socket.is_open()) return true;
+    char probe;
+    ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
+  awaitable<void> wait_client_gone() override {
+    auto& socket = conn_.stream.socket();
+    for (;;) {
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
+      if (ec == asio::error::operation_aborted) {
+        // Cancelled by the caller (e.g. the other branch of a `||` finished first).
+        co_return;
+      }
+      if (ec || client_gone()) co_return;
+      // The client sent more bytes (a pipelined request): it is still there; look again later.
+      asio::steady_timer pause{co_await asio::this_coro::executor, std::chrono::milliseconds(50)};
+      auto [tec] = co_await pause.async_wait(kTuple);
+      if (tec) co_return;
+    }
+  }
+
+  // True when the connection can carry another request.
+  bool reusable() const { return keep_alive_ && finished_ && !aborted_ && !streaming_; }
+
+ private:
+  Connection& conn_;
+  bool keep_alive_;
+  std::chrono::milliseconds write_timeout_;
+  bool started_ = false;
+  bool streaming_ = false;
+  bool finished_ = false;
+  bool aborted_ = false;
+};
+
+Request to_request(http::request<http::string_body>&& msg, const tcp::endpoint& peer) {
+  Request req;
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.headers.reserve(16);
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    req.headers.push_back({std::move(name), std::string(field.value())});
+  }
+  req.body = std::move(msg.body());
+  req.remote = peer.address().to_string();
+  return req;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Handler handler;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<ConnectionSet> connections;  // one per loop
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  uint16_t bound_port = 0;
+
+  awaitable<void> accept_loop(std::size_t loop_index);
+  awaitable<void> serve_connection(std::size_t loop_index, tcp::socket socket);
+  awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec);
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+  int threads = impl_->options.threads > 0 ? impl_->options.threads
+                                           : static_cast<int>(std::thread::hardware_concurrency());
+  if (threads < 1) threads = 1;
+  for (int i = 0; i < threads; ++i) {
+    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+  }
+  impl_->connections.resize(static_cast<std::size_t>(threads));
+}
+
+HttpServer::~HttpServer() = default;
+
+uint16_t HttpServer::listen() {
+  auto address = asio::ip::make_address(impl_->options.host);
+  uint16_t port = impl_->options.port;
+  for (auto& loop : impl_->loops) {
+    auto acceptor = std::make_unique<tcp::acceptor>(*loop);
+    tcp::endpoint endpoint{address, port};
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    port = acceptor->local_endpoint().port();  // later loops bind the port the first one got
+    impl_->acceptors.push_back(std::move(acceptor));
+  }
+  impl_->bound_port = port;
+  return port;
+}
+
+uint16_t HttpServer::port() const { return impl_->bound_port; }
+int HttpServer::in_flight() const { return impl_->in_flight.load(); }
+
+void HttpServer::run() {
+  if (impl_->acceptors.empty()) listen();
+  for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+    asio::co_spawn(*impl_->loops[i], impl_->accept_loop(i), asio::detached);
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
+    threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
+  }
+  impl_->loops[0]->run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  if (impl_->stopping.exchange(true)) return;
+  for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+    asio::post(*impl_->loops[i], [impl = impl_.get(), i] {
+      beast::error_code ec;
+      impl->acceptors[i]->close(ec);
+      for (Connection* conn : impl->connections[i]) {
+        if (!conn->busy) conn->stream.socket().close(ec);  // wakes its pending read
+      }
+    });
+  }
+  // Drain: a coroutine on loop 0 waits for answers in flight, then stops every loop.
+  asio::co_spawn(
+      *impl_->loops[0],
+      [](Impl* impl) -> awaitable<void> {
+        auto deadline = std::chrono::steady_clock::now() + impl->options.drain_timeout;
+        asio::steady_timer timer{co_await asio::this_coro::executor};
+        while (impl->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+          timer.expires_after(std::chrono::milliseconds(10));
+          co_await timer.async_wait(kTuple);
+        }
+        for (auto& loop : impl->loops) loop->stop();
+      }(impl_.get()),
+      asio::detached);
+}
+
+awaitable<void> HttpServer::Impl::accept_loop(std::size_t loop_index) {
+  auto& acceptor = *acceptors[loop_index];
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    if (ec) {
+      if (stopping.load() || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    asio::co_spawn(acceptor.get_executor(), serve_connection(loop_index, std::move(socket)),
+                   [](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::error("connection ended by an exception (a bug): {}", ex.what());
+                     }
+                   });
+  }
+}
+
+awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec) {
+  std::optional<Response> answer;
+  if (ec == http::error::body_limit) {
+    answer = error_response(TransportError::BodyTooLarge, options.body_limit);
+  } else if (ec == http::error::header_limit) {
+    answer = error_response(TransportError::HeadersTooLarge, options.header_limit);
+  } else if (ec == beast::error::timeout) {
+    answer = error_response(TransportError::RequestTimeout, 0);
+  } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    answer = error_response(TransportError::MalformedRequest, 0);
+  }
+  if (!answer) co_return;  // the peer closed or reset: nobody to answer
+  BeastResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
+  co_await writer.send(std::move(*answer));
+}
+
+awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::socket socket) {
+  Connection conn{std::move(socket)};
+  auto& registry = connections[loop_index];
+  registry.insert(&conn);
+  struct Unregister {
+    ConnectionSet& set;
+    Connection* conn;
+    ~Unregister() { set.erase(conn); }
+  } unregister{registry, &conn};
+
+  beast::flat_buffer buffer;
+  tcp::endpoint peer;
+  beast::error_code ec;
+  peer = conn.stream.socket().remote_endpoint(ec);
+  bool first = true;
+  while (!stopping.load()) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(options.body_limit);
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    // An idle keep-alive connection may wait longer than a request in progress may take.
+    conn.stream.expires_after(first ? options.request_timeout : options.idle_timeout);
+    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kTuple);
+    if (hec) {
+      co_await answer_read_error(conn, hec);
+      break;
+    }
+    conn.busy = true;
+    conn.stream.expires_after(options.request_timeout);
+    auto [rec, rn] = co_await http::async_read(conn.stream, buffer, parser, kTuple);
+    if (rec) {
+      co_await answer_read_error(conn, rec);
+      break;
+    }
+    first = false;
+    conn.stream.expires_never();
+    auto message = parser.release();
+    bool keep_alive = message.keep_alive() && !stopping.load();
+    Request request = to_request(std::move(message), peer);
+    BeastResponseWriter writer{conn, keep_alive, options.idle_timeout};
+    in_flight.fetch_add(1);
+    try {
+      co_await handler(request, writer);
+    } catch (const std::exception& e) {
+      spdlog::error("handler threw (a bug): {}", e.what());
+    }
+    in_flight.fetch_sub(1);
+    if (!writer.started()) {
+      co_await writer.send(error_response(TransportError::HandlerFailed, 0));
+    }
+    conn.busy = false;
+    if (!writer.reusable()) break;
+  }
+  beast::error_code ignored;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace sluice::net

@@ -1,0 +1,245 @@
+#include "net/upstream_client.h"
+
+#include "net/beast_pch.h"
+#include "net/upstream_pool.h"
+
+#include <optional>
+
+namespace sluice::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kChunkBuffer = 16 * 1024;
+
+std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
+                                          std::chrono::steady_clock::time_point deadline) {
+  auto left = deadline - std::chrono::steady_clock::now();
+  return left < step ? left : std::chrono::steady_clock::duration(step);
+}
+
+bool is_timeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
+
+}  // namespace
+
+const char* to_string(UpstreamFailure failure) {
+  switch (failure) {
+    case UpstreamFailure::None:
+      return "none";
+    case UpstreamFailure::Connect:
+      return "connect";
+    case UpstreamFailure::ResetBeforeHead:
+      return "reset_before_head";
+    case UpstreamFailure::FirstByteTimeout:
+      return "first_byte_timeout";
+    case UpstreamFailure::IdleTimeout:
+      return "idle_timeout";
+    case UpstreamFailure::TotalTimeout:
+      return "total_timeout";
+    case UpstreamFailure::ResetMidBody:
+      return "reset_mid_body";
+    case UpstreamFailure::Protocol:
+      return "protocol";
+  }
+  return "unknown";
+}
+
+struct UpstreamCall::State {
+  UpstreamPool* pool = nullptr;
+  std::unique_ptr<UpstreamConnection> conn;
+  std::optional<http::response_parser<http::buffer_body>> parser;
+  Headers headers;
+  int status = 0;
+  UpstreamTimeouts timeouts;
+  bool failed = false;
+  std::array<char, kChunkBuffer> chunk{};
+
+  awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
+  awaitable<UpstreamFailure> exchange(const UpstreamEndpoint& endpoint, std::string_view method,
+                                      std::string_view path, const Headers& headers,
+                                      std::string_view body);
+};
+
+UpstreamCall::UpstreamCall() : state_(std::make_unique<State>()) {}
+
+UpstreamCall::~UpstreamCall() {
+  auto& s = *state_;
+  if (s.conn && !s.failed && s.parser && s.parser->is_done() && s.parser->keep_alive()) {
+    s.pool->give_back(std::move(s.conn));
+  }
+}
+
+int UpstreamCall::status() const { return state_->status; }
+const Headers& UpstreamCall::headers() const { return state_->headers; }
+bool UpstreamCall::body_done() const { return state_->parser && state_->parser->is_done(); }
+
+awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& endpoint) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver{executor};
+  auto [rec, results] =
+      co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kTuple);
+  if (rec) co_return UpstreamFailure::Connect;
+  auto fresh = std::make_unique<UpstreamConnection>(UpstreamConnection{
+      endpoint.tls ? decltype(UpstreamConnection::stream){std::in_place_index<1>, executor,
+                                                          pool->tls_context(endpoint.ca_file)}
+                   : decltype(UpstreamConnection::stream){std::in_place_index<0>, executor},
+      {},
+      endpoint.pool_key(),
+      {},
+      false});
+  auto& tcp_stream = fresh->tcp();
+  tcp_stream.expires_after(until(timeouts.connect, timeouts.deadline));
+  auto [cec, ep] = co_await tcp_stream.async_connect(results, kTuple);
+  if (cec) co_return UpstreamFailure::Connect;
+  beast::error_code ignored;
+  tcp_stream.socket().set_option(tcp::no_delay(true), ignored);
+  if (endpoint.tls) {
+    auto& tls = std::get<TlsStream>(fresh->stream);
+    if (!SSL_set_tlsext_host_name(tls.native_handle(), endpoint.host.c_str())) {
+      co_return UpstreamFailure::Connect;
+    }
+    tls.set_verify_callback(asio::ssl::host_name_verification(endpoint.host));
+    auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple);
+    if (hec) co_return UpstreamFailure::Connect;
+  }
+  conn = std::move(fresh);
+  co_return UpstreamFailure::None;
+}
+
+awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint& endpoint,
+                                                         std::string_view method,
+                                                         std::string_view path,
+                                                         const Headers& request_headers,
+                                                         std::string_view body) {
+  http::request<http::span_body<const char>> req;
+  req.method_string(method);
+  req.target(endpoint.base_path + std::string(path));
+  req.version(11);
+  req.set(http::field::host, endpoint.host);
+  for (const auto& h : request_headers) req.set(h.name, h.value);
+  req.body() = {body.data(), body.size()};
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  auto& tcp_stream = conn->tcp();
+  tcp_stream.expires_after(until(timeouts.first_byte, timeouts.deadline));
+  beast::error_code ec;
+  parser.emplace();
+  parser->body_limit(boost::none);
+  co_await std::visit(
+      [&](auto& stream) -> awaitable<void> {
+        auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+        if (wec) {
+          ec = wec;
+          co_return;
+        }
+        auto [hec, hn] = co_await http::async_read_header(stream, conn->buffer, *parser, kTuple);
+        ec = hec;
+      },
+      conn->stream);
+  if (ec) {
+    if (is_timeout(ec)) {
+      co_return std::chrono::steady_clock::now() >= timeouts.deadline
+          ? UpstreamFailure::TotalTimeout
+          : UpstreamFailure::FirstByteTimeout;
+    }
+    co_return ec.category() == http::make_error_code(http::error::bad_version).category() &&
+            ec != http::error::end_of_stream&& ec != http::error::partial_message
+        ? UpstreamFailure::Protocol
+        : UpstreamFailure::ResetBeforeHead;
+  }
+  const auto& res = parser->get();
+  status = static_cast<int>(res.result_int());
+  headers.clear();
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers.push_back({std::move(name), std::string(field.value())});
+  }
+  co_return UpstreamFailure::None;
+}
+
+awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
+                                               std::string_view method, std::string_view path,
+                                               const Headers& headers, std::string_view body,
+                                               UpstreamTimeouts timeouts) {
+  auto& s = *state_;
+  s.timeouts = timeouts;
+  auto executor = co_await asio::this_coro::executor;
+  s.pool = &asio::use_service<UpstreamPool>(asio::query(executor, asio::execution::context));
+  s.conn = s.pool->take(endpoint.pool_key());
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!s.conn) {
+      try {
+        if (auto failure = co_await s.connect(endpoint); failure != UpstreamFailure::None) {
+          s.failed = true;
+          co_return failure;
+        }
+      } catch (const std::exception&) {  // a bad ca_file
+        s.failed = true;
+        co_return UpstreamFailure::Connect;
+      }
+    }
+    auto failure = co_await s.exchange(endpoint, method, path, headers, body);
+    if (failure == UpstreamFailure::None) co_return failure;
+    // A reused connection that the upstream had closed fails before any byte: always safe to
+    // retry once on a fresh connection.
+    bool stale = s.conn->reused && failure == UpstreamFailure::ResetBeforeHead;
+    s.conn.reset();
+    if (!stale) {
+      s.failed = true;
+      co_return failure;
+    }
+  }
+  s.failed = true;
+  co_return UpstreamFailure::ResetBeforeHead;
+}
+
+awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some() {
+  auto& s = *state_;
+  if (!s.parser || s.failed) co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
+  while (!s.parser->is_done()) {
+    auto& body = s.parser->get().body();
+    body.data = s.chunk.data();
+    body.size = s.chunk.size();
+    s.conn->tcp().expires_after(until(s.timeouts.idle, s.timeouts.deadline));
+    beast::error_code ec;
+    co_await std::visit(
+        [&](auto& stream) -> awaitable<void> {
+          auto [rec, n] = co_await http::async_read_some(stream, s.conn->buffer, *s.parser, kTuple);
+          ec = rec;
+        },
+        s.conn->stream);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      s.failed = true;
+      auto failure = !is_timeout(ec) ? UpstreamFailure::ResetMidBody
+                     : std::chrono::steady_clock::now() >= s.timeouts.deadline
+                         ? UpstreamFailure::TotalTimeout
+                         : UpstreamFailure::IdleTimeout;
+      co_return std::pair{failure, std::string_view{}};
+    }
+    std::size_t got = s.chunk.size() - s.parser->get().body().size;
+    if (got > 0) co_return std::pair{UpstreamFailure::None, std::string_view(s.chunk.data(), got)};
+  }
+  co_return std::pair{UpstreamFailure::None, std::string_view{}};
+}
+
+awaitable<UpstreamFailure> UpstreamCall::read_all(std::string& out, std::size_t limit) {
+  for (;;) {
+    auto [failure, piece] = co_await read_some();
+    if (failure != UpstreamFailure::None) co_return failure;
+    if (piece.empty()) co_return UpstreamFailure::None;
+    if (out.size() + piece.size() > limit) {
+      state_->failed = true;
+      co_return UpstreamFailure::Protocol;
+    }
+    out.append(piece);
+  }
+}
+
+}  // namespace sluice::net

@@ -1,0 +1,33 @@
+#include "net/upstream_endpoint.h"
+
+#include <boost/url/parse.hpp>
+
+namespace sluice::net {
+
+std::string UpstreamEndpoint::pool_key() const {
+  return (tls ? "https://" : "http://") + host + ":" + std::to_string(port) + "|" + ca_file;
+}
+
+std::optional<UpstreamEndpoint> parse_base_url(std::string_view base_url, std::string ca_file) {
+  auto parsed = boost::urls::parse_uri(base_url);
+  if (!parsed) return std::nullopt;
+  UpstreamEndpoint endpoint;
+  std::string scheme(parsed->scheme());
+  if (scheme == "https") {
+    endpoint.tls = true;
+    endpoint.port = 443;
+  } else if (scheme != "http") {
+    return std::nullopt;
+  }
+  endpoint.host = std::string(parsed->host());
+  if (endpoint.host.empty()) return std::nullopt;
+  if (parsed->has_port()) endpoint.port = parsed->port_number();
+  endpoint.base_path = std::string(parsed->encoded_path());
+  while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') {
+    endpoint.base_path.pop_back();
+  }
+  endpoint.ca_file = std::move(ca_file);
+  return endpoint;
+}
+
+}  // namespace sluice::net
