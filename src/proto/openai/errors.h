@@ -28,7 +28,7 @@ ApiError model_not_found(std::string_view model);
 ApiError not_found(std::string message);
 // 405 invalid_request_error.
 ApiError method_not_allowed(std::string message);
-// 413 invalid_request_error naming the limit.
+// 413 invalid_request_error, code request_too_large, naming the limit.
 ApiError payload_too_large(std::size_t limit_bytes);
 // 429 type "requests", code rate_limit_exceeded.
 ApiError rate_limited(std::string message);

@@ -41,7 +41,8 @@ void append_delta_text(std::string_view data, std::string& out);
 std::string with_model(std::string_view json, std::string_view model);
 
 // GET /v1/models body: {"object":"list","data":[{"id","object":"model","created","owned_by"}]}.
-// `created` is 0: proto/ reads no clock, and the SDKs only require an integer.
-std::string models_list(std::span<const std::string> ids, std::string_view owned_by = "sluice");
+// `created` is given by the caller (proto/ reads no clock); the SDKs only require an integer.
+std::string models_list(std::span<const std::string> ids, std::string_view owned_by = "sluice",
+                        std::int64_t created = 0);
 
 }  // namespace sluice::proto

@@ -13,11 +13,15 @@ struct SseEvent {
   std::string_view raw;    // the event's bytes including its terminating blank line
   std::string_view data;   // data lines joined by \n; "data:" and one optional space removed
   std::string_view event;  // value of the last "event:" line, "" when absent
+  bool has_data = false;   // at least one data line (comment-only and blank blocks have none)
 };
 
 // Events end at a blank line (\n\n, \r\n\r\n, \r\r, or mixed line endings). Comments (":...")
-// and id/retry lines are kept in `raw` and otherwise ignored. Memory stays bounded by the largest
-// incomplete event: consumed bytes are compacted away, and total work is O(bytes fed).
+// and id/retry lines are kept in `raw` and otherwise ignored. Blocks without data (keep-alive
+// comments, stray blank lines) are returned too, with has_data false, so every byte fed comes
+// back in exactly one `raw`. A blank line ending in a lone \r at the very end of the input is held
+// until the next byte shows whether a \n belongs to it (or until finish()). Memory stays bounded by
+// the largest incomplete event: consumed bytes are compacted away, and total work is O(bytes fed).
 // Not thread-safe; one reader per stream.
 class SseReader {
  public:
@@ -28,11 +32,19 @@ class SseReader {
   std::optional<SseEvent> next();
   // Bytes of the incomplete event (e.g. to report a truncated stream).
   std::string_view pending() const;
+  // Bytes held (consumed and not yet compacted, plus pending); for tests and metrics.
+  std::size_t buffered_bytes() const { return buffer_.size(); }
+  // Declares the end of input, so a final lone \r terminator need not wait for a \n.
+  void finish() { finished_ = true; }
 
  private:
   std::string buffer_;
   std::size_t consumed_ = 0;  // bytes of buffer_ already returned as events
   std::size_t scanned_ = 0;   // bytes of buffer_ already searched for an event end
+  bool line_start_ = true;    // scan state at scanned_: at the start of a line
+  bool after_cr_ = false;     // scan state at scanned_: a line just ended with \r (\n may follow)
+  bool finished_ = false;
+  bool stream_start_ = true;  // the next event is the stream's first (may begin with a BOM)
   std::string data_;          // joined data of the last returned event (when not contiguous)
 };
 

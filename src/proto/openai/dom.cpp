@@ -1,0 +1,51 @@
+#include "proto/openai/dom.h"
+
+#include <boost/json/stream_parser.hpp>
+
+#include <cstring>
+#include <string>
+
+namespace sluice::proto::json {
+namespace {
+
+// A buffer is kept per thread, and shrunk after an unusually large document so one big
+// body does not pin memory for the thread's lifetime.
+constexpr std::size_t kKeepCapacity = 1 << 20;
+
+}  // namespace
+
+simdjson::error_code parse(std::string_view text, simdjson::dom::element& out) {
+  thread_local simdjson::dom::parser parser;
+  thread_local std::string padded;
+  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) {
+    std::string().swap(padded);
+    parser = simdjson::dom::parser();  // releases the large tape
+  }
+  padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());
+  return parser.parse(padded.data(), text.size(), false).get(out);
+}
+
+std::string locate_error(std::string_view text) {
+  boost::json::stream_parser parser;
+  boost::system::error_code ec;
+  std::size_t offset = parser.write_some(text.data(), text.size(), ec);
+  if (!ec) {
+    parser.finish(ec);
+    offset = text.size();
+  }
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  std::string where = ec ? ec.message() : std::string("invalid JSON");
+  where += " at line " + std::to_string(line) + ", column " + std::to_string(column);
+  return where;
+}
+
+}  // namespace sluice::proto::json

@@ -1,0 +1,111 @@
+#include "proto/sse/sse_reader.h"
+
+namespace sluice::proto {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+bool is_eol(char c) { return c == '\n' || c == '\r'; }
+
+}  // namespace
+
+void SseReader::feed(std::string_view bytes) {
+  // Compacting only once the consumed prefix is at least half the buffer keeps the copying
+  // amortised O(1) per byte, and memory bounded by twice the unconsumed bytes plus one feed.
+  if (consumed_ == buffer_.size()) {
+    buffer_.clear();
+    scanned_ = 0;
+    consumed_ = 0;
+  } else if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
+    buffer_.erase(0, consumed_);
+    scanned_ -= consumed_;
+    consumed_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+std::string_view SseReader::pending() const { return std::string_view(buffer_).substr(consumed_); }
+
+std::optional<SseEvent> SseReader::next() {
+  const std::size_t size = buffer_.size();
+  std::size_t end = 0;
+  std::size_t p = scanned_;
+  for (; p < size; ++p) {
+    const char c = buffer_[p];
+    if (after_cr_) {
+      after_cr_ = false;
+      if (c == '\n') continue;  // the \n of a CRLF line ending
+    }
+    if (!is_eol(c)) {
+      line_start_ = false;
+      continue;
+    }
+    if (!line_start_) {
+      line_start_ = true;
+      after_cr_ = c == '\r';
+      continue;
+    }
+    // A blank line: the event ends after its terminator.
+    if (c == '\r') {
+      if (p + 1 == size && !finished_) break;  // wait: a \n may follow
+      end = (p + 1 < size && buffer_[p + 1] == '\n') ? p + 2 : p + 1;
+    } else {
+      end = p + 1;
+    }
+    break;
+  }
+  if (end == 0) {
+    scanned_ = p;
+    return std::nullopt;
+  }
+
+  SseEvent event;
+  event.raw = std::string_view(buffer_).substr(consumed_, end - consumed_);
+  consumed_ = end;
+  scanned_ = end;
+  line_start_ = true;
+  after_cr_ = false;
+
+  std::string_view rest = event.raw;
+  if (stream_start_ && rest.starts_with(kBom)) rest.remove_prefix(kBom.size());
+  stream_start_ = false;
+  data_.clear();
+  std::string_view first_data;
+  int data_lines = 0;
+  while (!rest.empty()) {
+    std::size_t eol = 0;
+    while (eol < rest.size() && !is_eol(rest[eol])) ++eol;
+    const std::string_view line = rest.substr(0, eol);
+    std::size_t skip = eol;
+    if (skip < rest.size())
+      skip += (rest[skip] == '\r' && skip + 1 < rest.size() && rest[skip + 1] == '\n') ? 2 : 1;
+    rest.remove_prefix(skip);
+    if (line.empty() || line.front() == ':') continue;
+    const std::size_t colon = line.find(':');
+    const std::string_view field = line.substr(0, colon);
+    std::string_view value;
+    if (colon != std::string_view::npos) {
+      value = line.substr(colon + 1);
+      if (value.starts_with(' ')) value.remove_prefix(1);
+    }
+    if (field == "data") {
+      // One data line (the common case) is returned as a view into the buffer; several are
+      // joined into data_.
+      if (data_lines == 0) {
+        first_data = value;
+      } else {
+        if (data_lines == 1) data_.assign(first_data);
+        data_ += '\n';
+        data_.append(value);
+      }
+      ++data_lines;
+    } else if (field == "event") {
+      event.event = value;
+    }
+  }
+  event.has_data = data_lines > 0;
+  event.data = data_lines > 1 ? std::string_view(data_) : first_data;
+  return event;
+}
+
+}  // namespace sluice::proto

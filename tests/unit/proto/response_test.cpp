@@ -1,0 +1,143 @@
+#include "proto/openai/response.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace sluice::proto {
+namespace {
+
+TEST(UsageFromBodyTest, ReadsChatUsageWithCachedTokens) {
+  const Usage u = usage_from_body(
+      R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant",)"
+      R"("content":"hi"}}],"usage":{"prompt_tokens":12,"completion_tokens":5,"total_tokens":17,)"
+      R"("prompt_tokens_details":{"cached_tokens":8}}})");
+  EXPECT_TRUE(u.known);
+  EXPECT_EQ(u.prompt_tokens, 12);
+  EXPECT_EQ(u.completion_tokens, 5);
+  EXPECT_EQ(u.cached_tokens, 8);
+}
+
+TEST(UsageFromBodyTest, EmbeddingsUsageHasNoCompletion) {
+  const Usage u = usage_from_body(
+      R"({"object":"list","data":[],"usage":{"prompt_tokens":7,"total_tokens":7}})");
+  EXPECT_TRUE(u.known);
+  EXPECT_EQ(u.prompt_tokens, 7);
+  EXPECT_EQ(u.completion_tokens, 0);
+}
+
+TEST(UsageFromBodyTest, CompletionDerivedFromTotalWhenMissing) {
+  const Usage u = usage_from_body(R"({"usage":{"prompt_tokens":7,"total_tokens":10}})");
+  EXPECT_EQ(u.completion_tokens, 3);
+}
+
+TEST(UsageFromBodyTest, UnknownWhenAbsentNullOrUnparsable) {
+  EXPECT_FALSE(usage_from_body(R"({"choices":[]})").known);
+  EXPECT_FALSE(usage_from_body(R"({"usage":null})").known);
+  EXPECT_FALSE(usage_from_body(R"({"usage":{}})").known);
+  EXPECT_FALSE(usage_from_body(R"({"usage":{"prompt_tokens":)").known);
+  EXPECT_FALSE(usage_from_body("").known);
+  EXPECT_FALSE(usage_from_body("[1]").known);
+}
+
+TEST(InspectChunkTest, DoneMarker) {
+  EXPECT_TRUE(inspect_chunk("[DONE]").done);
+  EXPECT_TRUE(inspect_chunk(" [DONE] ").done);
+  EXPECT_FALSE(inspect_chunk(R"({"choices":[]})").done);
+}
+
+TEST(InspectChunkTest, ContentChunkWithNullUsageIsPlain) {
+  const ChunkInfo info =
+      inspect_chunk(R"({"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":)"
+                    R"({"content":"the \"usage\": {"}}],"usage":null})");
+  EXPECT_FALSE(info.done);
+  EXPECT_FALSE(info.usage_only);
+  EXPECT_FALSE(info.usage.known);
+  EXPECT_FALSE(info.has_error);
+}
+
+TEST(InspectChunkTest, UsageOnlyChunk) {
+  const ChunkInfo info = inspect_chunk(
+      R"({"id":"c","choices":[],"usage" : {"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}})");
+  EXPECT_TRUE(info.usage_only);
+  EXPECT_TRUE(info.usage.known);
+  EXPECT_EQ(info.usage.prompt_tokens, 3);
+  EXPECT_EQ(info.usage.completion_tokens, 4);
+}
+
+TEST(InspectChunkTest, UsageOnAContentChunkIsNotUsageOnly) {
+  const ChunkInfo info = inspect_chunk(
+      R"({"choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}})");
+  EXPECT_FALSE(info.usage_only);
+  EXPECT_TRUE(info.usage.known);
+  EXPECT_EQ(info.usage.completion_tokens, 1);
+}
+
+TEST(InspectChunkTest, ErrorChunk) {
+  EXPECT_TRUE(inspect_chunk(R"({"error":{"message":"boom","type":"server_error"}})").has_error);
+  EXPECT_FALSE(inspect_chunk(R"({"error":null,"choices":[]})").has_error);
+}
+
+TEST(InspectChunkTest, GarbageIsPlain) {
+  const ChunkInfo info = inspect_chunk(R"({"usage":{"prompt_tokens":)");
+  EXPECT_FALSE(info.usage.known);
+  EXPECT_FALSE(info.done);
+}
+
+TEST(AppendDeltaTextTest, GathersChatDeltasReasoningAndToolArguments) {
+  std::string out = "pre:";
+  append_delta_text(
+      R"({"choices":[{"index":0,"delta":{"reasoning_content":"think ","content":"Hello"}},)"
+      R"({"index":1,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]}}]})",
+      out);
+  EXPECT_EQ(out, "pre:think Hello{\"a\":1}");
+}
+
+TEST(AppendDeltaTextTest, GathersCompletionsText) {
+  std::string out;
+  append_delta_text(R"({"choices":[{"index":0,"text":"abc","finish_reason":null}]})", out);
+  EXPECT_EQ(out, "abc");
+}
+
+TEST(AppendDeltaTextTest, NothingFromDoneNullContentOrGarbage) {
+  std::string out;
+  append_delta_text("[DONE]", out);
+  append_delta_text(R"({"choices":[{"delta":{"content":null}}]})", out);
+  append_delta_text(R"({"choices":[],"usage":{}})", out);
+  append_delta_text("{\"choices\":[{\"delta\":{\"content\":\"x", out);
+  EXPECT_EQ(out, "");
+}
+
+TEST(WithModelTest, ReplacesTopLevelModelOnly) {
+  EXPECT_EQ(
+      with_model(R"({"id":"x","choices":[{"model":"inner"}],"model":"qwen-plus","usage":null})",
+                 "qwen3-max"),
+      R"({"id":"x","choices":[{"model":"inner"}],"model":"qwen3-max","usage":null})");
+}
+
+TEST(WithModelTest, KeepsSpacingAndEscapesValue) {
+  EXPECT_EQ(with_model("{ \"model\" :  \"a\" }", "b\\c"), "{ \"model\" :  \"b\\\\c\" }");
+}
+
+TEST(WithModelTest, UnchangedWithoutModelOrWhenNotAnObject) {
+  EXPECT_EQ(with_model(R"({"id":"x"})", "m"), R"({"id":"x"})");
+  EXPECT_EQ(with_model("[DONE]", "m"), "[DONE]");
+  EXPECT_EQ(with_model(R"({"model":"a",)", "m"), R"({"model":"a",)");
+  EXPECT_EQ(with_model(R"({"model":null})", "m"), R"({"model":null})");
+}
+
+TEST(ModelsListTest, OpenAiListShape) {
+  const std::vector<std::string> ids = {"qwen3-max", "qwen-\"plus\""};
+  EXPECT_EQ(
+      models_list(ids),
+      R"({"object":"list","data":[{"id":"qwen3-max","object":"model","created":0,"owned_by":"sluice"},)"
+      R"({"id":"qwen-\"plus\"","object":"model","created":0,"owned_by":"sluice"}]})");
+  EXPECT_EQ(models_list({}, "me", 1700000000), R"({"object":"list","data":[]})");
+  EXPECT_EQ(
+      models_list(std::span(ids).first(1), "acme", 1700000000),
+      R"({"object":"list","data":[{"id":"qwen3-max","object":"model","created":1700000000,"owned_by":"acme"}]})");
+}
+
+}  // namespace
+}  // namespace sluice::proto
