@@ -1,0 +1,106 @@
+#include "store/batching_ledger.h"
+
+#include <iterator>
+#include <utility>
+
+namespace sluice::store {
+
+BatchingLedger::BatchingLedger(ports::UsageLedger& inner, BatchingOptions options)
+    : inner_(inner), options_(options) {
+  if (options_.sync == LedgerSync::kBatched) thread_ = std::thread([this] { run(); });
+}
+
+BatchingLedger::~BatchingLedger() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (!write_buffered()) {
+    std::lock_guard lock(mutex_);
+    stats_.lost += buffer_.size();
+  }
+}
+
+ports::StoreStatus BatchingLedger::append(std::span<const ports::UsageRow> rows) {
+  if (options_.sync == LedgerSync::kEveryRequest) {
+    const std::size_t n = rows.size();
+    std::lock_guard write(write_mutex_);
+    auto st = inner_.append(rows);
+    std::lock_guard lock(mutex_);
+    if (st) {
+      stats_.written += n;
+    } else {
+      ++stats_.failed_batches;
+    }
+    return st;
+  }
+  std::lock_guard lock(mutex_);
+  if (buffer_.size() + rows.size() > options_.max_buffered) {
+    stats_.refused += rows.size();
+    return ports::StoreError{ports::StoreError::Code::kUnavailable,
+                             "usage ledger buffer full: storage is not keeping up"};
+  }
+  buffer_.insert(buffer_.end(), rows.begin(), rows.end());
+  return {};
+}
+
+ports::StoreStatus BatchingLedger::write_buffered() {
+  std::lock_guard write(write_mutex_);
+  std::vector<ports::UsageRow> batch;
+  {
+    std::lock_guard lock(mutex_);
+    batch.swap(buffer_);
+  }
+  if (batch.empty()) return {};
+  const std::size_t n = batch.size();
+  auto st = inner_.append(batch);
+  std::lock_guard lock(mutex_);
+  if (st) {
+    stats_.written += n;
+  } else {
+    ++stats_.failed_batches;
+    // Put the batch back in front, so rows still reach `inner_` in append order.
+    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin()),
+                   std::make_move_iterator(batch.end()));
+  }
+  return st;
+}
+
+void BatchingLedger::run() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, options_.interval, [this] { return stop_; });
+    if (stop_) break;  // the destructor writes what is left
+    lock.unlock();
+    (void)write_buffered();  // failures are counted and retried next interval
+    lock.lock();
+  }
+}
+
+ports::StoreStatus BatchingLedger::flush() {
+  if (auto st = write_buffered(); !st) return st;
+  return inner_.flush();
+}
+
+ports::StoreResult<std::vector<ports::UsageTotals>> BatchingLedger::totals(
+    ports::UsageGrouping by, ports::UnixMillis since, ports::UnixMillis until) {
+  if (auto st = flush(); !st) return st.error();
+  return inner_.totals(by, since, until);
+}
+
+ports::StoreResult<std::vector<ports::UsagePeak>> BatchingLedger::peaks(ports::UnixMillis since,
+                                                                        ports::UnixMillis until) {
+  if (auto st = flush(); !st) return st.error();
+  return inner_.peaks(since, until);
+}
+
+BatchingLedger::Stats BatchingLedger::stats() const {
+  std::lock_guard lock(mutex_);
+  Stats s = stats_;
+  s.buffered = buffer_.size();
+  return s;
+}
+
+}  // namespace sluice::store

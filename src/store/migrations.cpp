@@ -1,0 +1,99 @@
+#include "store/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace sluice::store {
+namespace {
+
+// Portable SQL except where marked: a PostgreSQL backend swaps `INTEGER PRIMARY KEY` for
+// `BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY`; the rest (BIGINT, TEXT, DOUBLE PRECISION,
+// partial unique index) reads the same in both.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL,
+  hint TEXT NOT NULL,
+  budget_nano_usd BIGINT,
+  spent_nano_usd BIGINT NOT NULL DEFAULT 0,
+  rpm BIGINT,
+  tpm BIGINT,
+  models TEXT NOT NULL DEFAULT '',
+  price_multiplier DOUBLE PRECISION NOT NULL DEFAULT 1.0,
+  expires_at_ms BIGINT,
+  revoked_at_ms BIGINT,
+  created_at_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX api_keys_hash ON api_keys (key_hash);
+CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoked_at_ms IS NULL;
+CREATE TABLE usage_rows (
+  id INTEGER PRIMARY KEY,
+  time_ms BIGINT NOT NULL,
+  key_id BIGINT NOT NULL,
+  key_name TEXT NOT NULL,
+  requested_model TEXT NOT NULL,
+  served_model TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  prompt_tokens BIGINT NOT NULL,
+  completion_tokens BIGINT NOT NULL,
+  cached_tokens BIGINT NOT NULL,
+  list_nano_usd BIGINT NOT NULL,
+  upstream_nano_usd BIGINT NOT NULL,
+  charged_nano_usd BIGINT NOT NULL,
+  status INTEGER NOT NULL,
+  latency_ms BIGINT NOT NULL,
+  queue_wait_ms BIGINT NOT NULL,
+  fallback INTEGER NOT NULL,
+  request_id TEXT NOT NULL
+);
+CREATE INDEX usage_rows_time ON usage_rows (time_ms);
+)sql";
+
+constexpr std::array<std::string_view, 1> kSqliteMigrations{kV1};
+
+}  // namespace
+
+std::span<const std::string_view> sqlite_migrations() { return kSqliteMigrations; }
+
+StoreResult<int> schema_version(SqliteDb& db) {
+  if (auto st = db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      !st) {
+    return st.error();
+  }
+  auto stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  if (!stmt) return stmt.error();
+  auto row = stmt->step();
+  if (!row) return row.error();
+  return static_cast<int>(stmt->int64(0));
+}
+
+StoreResult<int> migrate(SqliteDb& db, std::span<const std::string_view> migrations) {
+  auto current = schema_version(db);
+  if (!current) return current.error();
+  const int latest = static_cast<int>(migrations.size());
+  if (*current > latest) {
+    return StoreError{StoreError::Code::kUnsupported,
+                      "database schema version " + std::to_string(*current) +
+                          " is newer than this build's " + std::to_string(latest)};
+  }
+  for (int version = *current + 1; version <= latest; ++version) {
+    auto tx = SqliteTransaction::begin(db);
+    if (!tx) return tx.error();
+    // Another process may have migrated while we waited for the write lock.
+    auto now_at = schema_version(db);
+    if (!now_at) return now_at.error();
+    if (*now_at >= version) continue;
+    if (auto st = db.exec(migrations[static_cast<std::size_t>(version - 1)]); !st) {
+      return st.error();
+    }
+    auto record = db.prepare("INSERT INTO schema_version (version) VALUES (?)");
+    if (!record) return record.error();
+    record->bind(1, std::int64_t{version});
+    if (auto st = record->run(); !st) return st.error();
+    if (auto st = tx->commit(); !st) return st.error();
+  }
+  return latest;
+}
+
+}  // namespace sluice::store

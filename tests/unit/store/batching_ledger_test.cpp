@@ -1,0 +1,144 @@
+#include "store/batching_ledger.h"
+
+#include "store/sqlite_storage.h"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace sluice::store {
+namespace {
+
+using namespace std::chrono_literals;
+using ports::StoreStatus;
+using ports::UsageRow;
+
+// Records what reaches it; can be told to fail; lets a test wait for rows without sleeping.
+class RecordingLedger final : public ports::UsageLedger {
+ public:
+  StoreStatus append(std::span<const UsageRow> rows) override {
+    std::lock_guard lock(mutex_);
+    ++batches_;
+    if (fail_next_ > 0) {
+      --fail_next_;
+      return ports::StoreError{ports::StoreError::Code::kUnavailable, "disk on fire"};
+    }
+    rows_.insert(rows_.end(), rows.begin(), rows.end());
+    arrived_.notify_all();
+    return {};
+  }
+  ports::StoreResult<std::vector<ports::UsageTotals>> totals(ports::UsageGrouping,
+                                                             ports::UnixMillis,
+                                                             ports::UnixMillis) override {
+    return std::vector<ports::UsageTotals>{};
+  }
+  ports::StoreResult<std::vector<ports::UsagePeak>> peaks(ports::UnixMillis,
+                                                          ports::UnixMillis) override {
+    return std::vector<ports::UsagePeak>{};
+  }
+
+  bool wait_for_rows(std::size_t n) {
+    std::unique_lock lock(mutex_);
+    return arrived_.wait_for(lock, 10s, [&] { return rows_.size() >= n; });
+  }
+  std::vector<std::string> ids() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& r : rows_) out.push_back(r.request_id);
+    return out;
+  }
+  int batches() {
+    std::lock_guard lock(mutex_);
+    return batches_;
+  }
+  void fail_next(int n) {
+    std::lock_guard lock(mutex_);
+    fail_next_ = n;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<UsageRow> rows_;
+  int batches_ = 0;
+  int fail_next_ = 0;
+};
+
+UsageRow row(std::string id) {
+  UsageRow r;
+  r.request_id = std::move(id);
+  r.key_id = 1;
+  r.charged_cost = 10;
+  return r;
+}
+
+constexpr BatchingOptions kNeverOnItsOwn{.interval = 1h};
+
+TEST(BatchingLedger, BufferedRowsAreFlushedOnDestruction) {
+  RecordingLedger inner;
+  {
+    BatchingLedger ledger(inner, kNeverOnItsOwn);
+    ASSERT_TRUE(ledger.append_one(row("1")));
+    ASSERT_TRUE(ledger.append_one(row("2")));
+    ASSERT_TRUE(ledger.append_one(row("3")));
+    EXPECT_EQ(inner.batches(), 0);  // nothing written on the caller's thread
+    EXPECT_EQ(ledger.stats().buffered, 3u);
+  }
+  EXPECT_EQ(inner.ids(), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(inner.batches(), 1);
+}
+
+TEST(BatchingLedger, BackgroundThreadWritesEachInterval) {
+  RecordingLedger inner;
+  BatchingLedger ledger(inner, {.interval = 5ms});
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  ASSERT_TRUE(inner.wait_for_rows(1));
+  ASSERT_TRUE(ledger.append_one(row("2")));
+  ASSERT_TRUE(inner.wait_for_rows(2));
+  EXPECT_EQ(inner.ids(), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(BatchingLedger, EveryRequestModeWritesBeforeAppendReturns) {
+  RecordingLedger inner;
+  BatchingLedger ledger(inner, {.interval = 1h, .sync = LedgerSync::kEveryRequest});
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  EXPECT_EQ(inner.ids(), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(ledger.stats().written, 1u);
+}
+
+TEST(BatchingLedger, FailedBatchIsKeptAndRetriedInOrder) {
+  RecordingLedger inner;
+  BatchingLedger ledger(inner, kNeverOnItsOwn);
+  inner.fail_next(1);
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  EXPECT_FALSE(ledger.flush());
+  ASSERT_TRUE(ledger.append_one(row("2")));
+  EXPECT_TRUE(ledger.flush());
+  EXPECT_EQ(inner.ids(), (std::vector<std::string>{"1", "2"}));
+  const auto stats = ledger.stats();
+  EXPECT_EQ(stats.failed_batches, 1u);
+  EXPECT_EQ(stats.written, 2u);
+  EXPECT_EQ(stats.buffered, 0u);
+}
+
+TEST(BatchingLedger, RefusesRowsBeyondTheBufferBound) {
+  RecordingLedger inner;
+  BatchingLedger ledger(inner, {.interval = 1h, .max_buffered = 2});
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  ASSERT_TRUE(ledger.append_one(row("2")));
+  EXPECT_FALSE(ledger.append_one(row("3")));
+  EXPECT_EQ(ledger.stats().refused, 1u);
+}
+
+TEST(BatchingLedger, ReportsIncludeRowsStillBuffered) {
+  auto db = SqliteStorage::open(":memory:").value();
+  BatchingLedger ledger(*db, kNeverOnItsOwn);
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  const auto totals = ledger.totals(ports::UsageGrouping::kKey, 0, 1).value();
+  ASSERT_EQ(totals.size(), 1u);
+  EXPECT_EQ(totals[0].charged_cost, 10);
+}
+
+}  // namespace
+}  // namespace sluice::store

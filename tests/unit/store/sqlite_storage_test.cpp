@@ -1,0 +1,283 @@
+#include "store/sqlite_storage.h"
+
+#include "store/key_secret.h"
+#include "store/open_storage.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace sluice::store {
+namespace {
+
+using ports::KeyState;
+using ports::UsageGrouping;
+using ports::UsageRow;
+
+class TempDb {
+ public:
+  TempDb() {
+    path_ =
+        std::filesystem::temp_directory_path() /
+        ("sluice-store-test-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    remove();
+  }
+  ~TempDb() { remove(); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  void remove() {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(path_.string() + suffix);
+    }
+  }
+  std::filesystem::path path_;
+};
+
+std::unique_ptr<SqliteStorage> memory_db() { return SqliteStorage::open(":memory:").value(); }
+
+UsageRow row(ports::UnixMillis time, ports::KeyId key, std::string key_name, std::string model,
+             std::string channel, std::int64_t prompt, std::int64_t completion, ports::NanoUsd list,
+             ports::NanoUsd charged, int status = 200) {
+  return UsageRow{.time = time,
+                  .key_id = key,
+                  .key_name = std::move(key_name),
+                  .requested_model = model,
+                  .served_model = model,
+                  .channel = std::move(channel),
+                  .prompt_tokens = prompt,
+                  .completion_tokens = completion,
+                  .cached_tokens = 0,
+                  .list_cost = list,
+                  .upstream_cost = list / 2,
+                  .charged_cost = charged,
+                  .status = status,
+                  .latency_ms = 100,
+                  .queue_wait_ms = 5,
+                  .fallback = false,
+                  .request_id = "req"};
+}
+
+TEST(SqliteStorage, MigrationsAreIdempotentOnReopen) {
+  TempDb tmp;
+  std::string plaintext;
+  {
+    auto db = SqliteStorage::open(tmp.path()).value();
+    EXPECT_EQ(db->schema_version().value(), 1);
+    plaintext = db->create_key({.name = "team-a"}).value().plaintext;
+  }
+  auto db = SqliteStorage::open(tmp.path()).value();
+  EXPECT_EQ(db->schema_version().value(), 1);
+  ASSERT_EQ(db->list_keys().value().size(), 1u);
+  EXPECT_EQ(db->find_key(plaintext).value()->name, "team-a");
+}
+
+TEST(SqliteStorage, RefusesADatabaseFromANewerBuild) {
+  TempDb tmp;
+  {
+    auto db = SqliteDb::open(tmp.path()).value();
+    ASSERT_TRUE(
+        db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                "INSERT INTO schema_version VALUES (99)"));
+  }
+  auto db = SqliteStorage::open(tmp.path());
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, ports::StoreError::Code::kUnsupported);
+}
+
+TEST(SqliteStorage, FileUsesWalMode) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  auto db = SqliteDb::open(tmp.path()).value();
+  auto s = db.prepare("PRAGMA journal_mode").value();
+  ASSERT_TRUE(s.step().value());
+  EXPECT_EQ(s.text(0), "wal");
+}
+
+TEST(SqliteStorage, CreatedKeyIsFoundByPlaintextAndStoredOnlyAsHash) {
+  TempDb tmp;
+  std::string plaintext;
+  {
+    auto db = SqliteStorage::open(tmp.path()).value();
+    auto created = db->create_key({.name = "team-a",
+                                   .budget = 5'000'000'000,
+                                   .rpm = 60,
+                                   .tpm = 100000,
+                                   .models = {"qwen3-max", "qwen-plus"},
+                                   .price_multiplier = 0.88,
+                                   .expires_at = 1'900'000'000'000})
+                       .value();
+    plaintext = created.plaintext;
+    EXPECT_TRUE(looks_like_key(plaintext));
+    EXPECT_EQ(created.record.hint, key_hint(plaintext));
+    const auto found = db->find_key(plaintext).value();
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, created.record.id);
+    EXPECT_EQ(found->budget, 5'000'000'000);
+    EXPECT_EQ(found->rpm, 60);
+    EXPECT_EQ(found->tpm, 100000);
+    EXPECT_EQ(found->models, (std::vector<std::string>{"qwen3-max", "qwen-plus"}));
+    EXPECT_DOUBLE_EQ(found->price_multiplier, 0.88);
+    EXPECT_EQ(found->expires_at, 1'900'000'000'000);
+    EXPECT_FALSE(found->revoked());
+  }
+  std::ifstream file(tmp.path(), std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(file), {}};
+  EXPECT_EQ(bytes.find(plaintext.substr(10)), std::string::npos);
+  EXPECT_NE(bytes.find(hash_key(plaintext)), std::string::npos);
+}
+
+TEST(SqliteStorage, WrongOrMalformedKeyIsNotFound) {
+  auto db = memory_db();
+  const std::string key = db->create_key({.name = "a"}).value().plaintext;
+  std::string wrong = key;
+  wrong.back() = wrong.back() == 'a' ? 'b' : 'a';
+  EXPECT_FALSE(db->find_key(wrong).value());
+  EXPECT_FALSE(db->find_key("sk-sluice-short").value());
+  EXPECT_FALSE(db->find_key("").value());
+}
+
+TEST(SqliteStorage, RevokeByNameOrIdMarksTheKeyRevokedOnce) {
+  auto db = memory_db();
+  const auto a = db->create_key({.name = "a"}).value();
+  const auto b = db->create_key({.name = "b"}).value();
+  const auto revoked = db->revoke_key("a", 1000).value();
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->id, a.record.id);
+  EXPECT_EQ(revoked->revoked_at, 1000);
+  EXPECT_EQ(db->find_key(a.plaintext).value()->state_at(0), KeyState::kRevoked);
+  EXPECT_EQ(db->revoke_key("a", 2000).value()->revoked_at, 1000);  // first time kept
+  EXPECT_EQ(db->revoke_key(std::to_string(b.record.id), 3000).value()->name, "b");
+  EXPECT_FALSE(db->revoke_key("nobody", 4000).value());
+  EXPECT_FALSE(db->revoke_key("999", 4000).value());
+}
+
+TEST(SqliteStorage, ActiveNamesAreUniqueButARevokedNameCanBeReused) {
+  auto db = memory_db();
+  ASSERT_TRUE(db->create_key({.name = "a"}));
+  auto dup = db->create_key({.name = "a"});
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ports::StoreError::Code::kConflict);
+  ASSERT_TRUE(db->revoke_key("a", 1).value());
+  const auto again = db->create_key({.name = "a"}).value();
+  // Revoking by name now picks the active one.
+  EXPECT_EQ(db->revoke_key("a", 2).value()->id, again.record.id);
+  EXPECT_EQ(db->list_keys().value().size(), 2u);
+}
+
+TEST(SqliteStorage, EmptyNameIsInvalid) {
+  auto db = memory_db();
+  auto r = db->create_key({.name = ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ports::StoreError::Code::kInvalid);
+}
+
+TEST(SqliteStorage, KeyExpiresAtItsInstant) {
+  auto db = memory_db();
+  const auto k = db->create_key({.name = "a", .expires_at = 5000}).value();
+  const auto found = db->find_key(k.plaintext).value();
+  EXPECT_EQ(found->state_at(4999), KeyState::kActive);
+  EXPECT_EQ(found->state_at(5000), KeyState::kExpired);
+}
+
+TEST(SqliteStorage, AppendStoresRowsAndAddsChargedCostToSpend) {
+  auto db = memory_db();
+  const auto k = db->create_key({.name = "a", .budget = 1000}).value();
+  const std::vector<UsageRow> rows{row(0, k.record.id, "a", "qwen3-max", "ch1", 10, 5, 100, 88),
+                                   row(1, k.record.id, "a", "qwen3-max", "ch1", 10, 5, 100, 88)};
+  ASSERT_TRUE(db->append(rows));
+  ASSERT_TRUE(db->add_spend(k.record.id, 4));
+  EXPECT_EQ(db->find_key(k.plaintext).value()->spent, 180);
+}
+
+TEST(SqliteStorage, TotalsGroupByKeyModelChannelAndDay) {
+  auto db = memory_db();
+  const std::int64_t day = 86'400'000;
+  const std::vector<UsageRow> rows{
+      row(0, 1, "a", "qwen3-max", "ch1", 10, 5, 100, 88),
+      row(day - 1, 1, "a", "qwen-plus", "ch2", 20, 0, 50, 44, 429),
+      row(day, 2, "b", "qwen3-max", "ch1", 1, 1, 10, 10),
+  };
+  ASSERT_TRUE(db->append(rows));
+  const auto by_key = db->totals(UsageGrouping::kKey, 0, 10 * day).value();
+  ASSERT_EQ(by_key.size(), 2u);
+  EXPECT_EQ(by_key[0], (ports::UsageTotals{.group = "a",
+                                           .requests = 2,
+                                           .errors = 1,
+                                           .prompt_tokens = 30,
+                                           .completion_tokens = 5,
+                                           .cached_tokens = 0,
+                                           .list_cost = 150,
+                                           .upstream_cost = 75,
+                                           .charged_cost = 132}));
+  EXPECT_EQ(by_key[0].saving(), 18);
+  const auto by_model = db->totals(UsageGrouping::kModel, 0, 10 * day).value();
+  ASSERT_EQ(by_model.size(), 2u);
+  EXPECT_EQ(by_model[0].group, "qwen-plus");
+  EXPECT_EQ(by_model[1].group, "qwen3-max");
+  EXPECT_EQ(by_model[1].requests, 2);
+  const auto by_channel = db->totals(UsageGrouping::kChannel, 0, 10 * day).value();
+  EXPECT_EQ(by_channel[0].group, "ch1");
+  EXPECT_EQ(by_channel[0].list_cost, 110);
+  const auto by_day = db->totals(UsageGrouping::kDay, 0, 10 * day).value();
+  ASSERT_EQ(by_day.size(), 2u);
+  EXPECT_EQ(by_day[0].group, "1970-01-01");
+  EXPECT_EQ(by_day[0].requests, 2);
+  EXPECT_EQ(by_day[1].group, "1970-01-02");
+  // since is inclusive, until exclusive
+  EXPECT_EQ(db->totals(UsageGrouping::kKey, day - 1, day).value().at(0).requests, 1);
+}
+
+TEST(SqliteStorage, PeaksFindTheBusiestMinutePerModelAndChannel) {
+  auto db = memory_db();
+  const std::int64_t minute = 60'000;
+  std::vector<UsageRow> rows;
+  rows.push_back(row(0, 1, "a", "qwen3-max", "ch1", 1000, 0, 0, 0));
+  rows.push_back(row(minute + 1, 1, "a", "qwen3-max", "ch1", 10, 0, 0, 0));
+  rows.push_back(row(minute + 2, 1, "a", "qwen3-max", "ch1", 10, 0, 0, 0));
+  rows.push_back(row(minute + 3, 1, "a", "qwen3-max", "ch2", 10, 0, 0, 0));
+  rows.push_back(row(5 * minute, 1, "a", "qwen-plus", "ch1", 7, 3, 0, 0));
+  ASSERT_TRUE(db->append(rows));
+  const auto peaks = db->peaks(0, 10 * minute).value();
+  ASSERT_EQ(peaks.size(), 3u);
+  EXPECT_EQ(peaks[0], (ports::UsagePeak{.model = "qwen-plus",
+                                        .channel = "ch1",
+                                        .peak_rpm = 1,
+                                        .peak_rpm_minute = 5 * minute,
+                                        .peak_tpm = 10,
+                                        .peak_tpm_minute = 5 * minute,
+                                        .requests = 1,
+                                        .tokens = 10}));
+  EXPECT_EQ(peaks[1], (ports::UsagePeak{.model = "qwen3-max",
+                                        .channel = "ch1",
+                                        .peak_rpm = 2,
+                                        .peak_rpm_minute = minute,
+                                        .peak_tpm = 1000,
+                                        .peak_tpm_minute = 0,
+                                        .requests = 3,
+                                        .tokens = 1020}));
+  EXPECT_EQ(peaks[2].channel, "ch2");
+}
+
+TEST(KeyRecord, AllowsListedModelsAndPrefixWildcards) {
+  ports::KeyRecord k;
+  EXPECT_TRUE(k.allows_model("anything"));
+  k.models = {"qwen3-max", "gpt-4o*"};
+  EXPECT_TRUE(k.allows_model("qwen3-max"));
+  EXPECT_FALSE(k.allows_model("qwen3-max-2025-09-23"));
+  EXPECT_TRUE(k.allows_model("gpt-4o-mini"));
+  EXPECT_FALSE(k.allows_model("qwen-plus"));
+}
+
+TEST(OpenStorage, ParsesSqliteSpecsAndRefusesOthers) {
+  EXPECT_TRUE(open_storage("sqlite::memory:"));
+  EXPECT_EQ(open_storage("sqlite:").error().code, ports::StoreError::Code::kInvalid);
+  EXPECT_EQ(open_storage("postgres://x").error().code, ports::StoreError::Code::kUnsupported);
+  EXPECT_EQ(open_storage("mysql:x").error().code, ports::StoreError::Code::kInvalid);
+}
+
+}  // namespace
+}  // namespace sluice::store
