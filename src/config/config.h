@@ -28,7 +28,7 @@ struct Channel {
   std::string name;
   std::string base_url;  // http:// or https://, without trailing slash
   std::string api_key;   // ${VAR} already resolved
-  std::string account;   // channels of one account share limits; "" = the channel's own name
+  std::string account;   // channels of one account share limits; defaults to the channel name
   std::string provider = "openai";
   std::string ca_file;  // "" = system trust store
   std::map<std::string, ModelSpec> models;
@@ -76,8 +76,18 @@ struct ConfigError {
 
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 
-// env_lookup resolves ${VAR} in api_key and admin_token (an unset variable is an error naming the
-// field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.
+// Schema (every field but channels optional; unknown fields are errors, so typos never pass):
+//   listen: "host:port" | threads: n >= 0 | admin_token | storage: "sqlite:PATH" or "postgres:..."
+//   channels: [{name, base_url, api_key, account, provider (openai|dashscope|anthropic), ca_file,
+//               models: {MODEL: {rpm, rps, tpm, upstream_model}} or [MODEL, ...],
+//               weight >= 1, priority, max_in_flight >= 0, cost_multiplier > 0}]
+//   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}
+//   timeouts: {connect, first_byte, idle, total} and drain_timeout: durations ("500ms", "5s",
+//   "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" | max_wait_seconds
+//   | fallback_default: bool | log_format: json|text
+// Models named in keys and fallbacks must be served by some channel.
+// env_lookup resolves ${VAR} in api_key, keys[].key and admin_token (an unset variable is an error
+// naming the field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.
 std::variant<Config, ConfigError> parse_config(std::string_view yaml_text,
                                                const EnvLookup& env_lookup);
 // Reads the file and parses it with getenv as the lookup.
