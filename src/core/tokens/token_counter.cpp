@@ -1,0 +1,90 @@
+#include "core/tokens/token_counter.h"
+
+#include "core/tokens/bpe_tokenizer.h"
+#include "core/tokens/chat_template.h"
+#include "core/tokens/embedded_tokenizers.h"
+#include "core/tokens/heuristic.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sluice::core::tokens {
+namespace {
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+std::optional<Vocabulary> vocabulary_of(std::string_view model) {
+  if (starts_with_ci(model, "qwen") || starts_with_ci(model, "qwq")) return Vocabulary::Qwen3;
+  return std::nullopt;
+}
+
+std::unique_ptr<BpeTokenizer> load(Vocabulary v) {
+  const std::string_view json = embedded_tokenizer_json(v);
+  if (json.empty()) return nullptr;
+  try {
+    return BpeTokenizer::from_json(json, /*padded=*/true);
+  } catch (const std::exception&) {
+    return nullptr;  // cannot happen with the pinned files; fall back to the heuristic
+  }
+}
+
+// Parsed on first use; C++ guarantees one thread initialises each static while others wait.
+const BpeTokenizer* tokenizer_of(std::string_view model) {
+  const std::optional<Vocabulary> v = vocabulary_of(model);
+  if (!v) return nullptr;
+  switch (*v) {
+    case Vocabulary::Qwen3: {
+      static const std::unique_ptr<BpeTokenizer> qwen3 = load(Vocabulary::Qwen3);
+      return qwen3.get();
+    }
+    case Vocabulary::O200k: {
+      static const std::unique_ptr<BpeTokenizer> o200k = load(Vocabulary::O200k);
+      return o200k.get();
+    }
+    case Vocabulary::DeepSeekV3: {
+      static const std::unique_ptr<BpeTokenizer> deepseek = load(Vocabulary::DeepSeekV3);
+      return deepseek.get();
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::size_t count_text(std::string_view model, std::string_view text) {
+  if (const BpeTokenizer* t = tokenizer_of(model)) return t->count(text);
+  return estimate_tokens(text);
+}
+
+std::size_t count_chat(std::string_view model, std::span<const ChatMessage> messages) {
+  const std::optional<Vocabulary> v = vocabulary_of(model);
+  if (const BpeTokenizer* t = tokenizer_of(model)) {
+    switch (*v) {
+      case Vocabulary::Qwen3:
+        return t->count(render_qwen3_chat(messages));
+      case Vocabulary::DeepSeekV3:
+        return t->count(render_deepseek_v3_chat(messages));
+      case Vocabulary::O200k:
+        break;
+    }
+  }
+  // OpenAI's documented framing: 3 tokens per message plus the role, 3 to prime the reply.
+  std::size_t total = 3;
+  for (const ChatMessage& m : messages) {
+    total += 3 + count_text(model, m.role) + count_text(model, m.content);
+  }
+  return total;
+}
+
+bool is_exact(std::string_view model) { return tokenizer_of(model) != nullptr; }
+
+}  // namespace sluice::core::tokens
