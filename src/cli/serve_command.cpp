@@ -1,15 +1,130 @@
-// PLACEHOLDER until its issue lands: registers the subcommand and says it is not built yet.
-#include <CLI/CLI.hpp>
-#include <iostream>
-
+// `sluice serve` runs the gateway; `sluice check` validates a configuration.
 #include "cli/commands.h"
+#include "cli/embedded_default.h"
+#include "config/config.h"
+#include "net/http_server.h"
+#include "pipeline/gateway.h"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
 
 namespace sluice::cli {
+namespace {
+
+std::shared_ptr<const pipeline::Runtime> runtime_or_throw(config::Config config) {
+  auto built = pipeline::build_runtime(std::move(config));
+  if (auto* error = std::get_if<std::string>(&built)) {
+    std::cerr << "sluice: invalid configuration: " << *error << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  return std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
+}
+
+config::Config load_or_throw(const std::string& path) {
+  auto loaded = config::load_config_file(path);
+  if (auto* error = std::get_if<config::ConfigError>(&loaded)) {
+    std::cerr << "sluice: invalid configuration " << path << ": " << error->what() << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  return std::get<config::Config>(std::move(loaded));
+}
+
+void setup_logging() {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  // Access lines go through a background thread so a slow terminal never slows a request.
+  spdlog::init_thread_pool(8192, 1);
+  auto access = spdlog::create_async_nb<spdlog::sinks::stdout_sink_mt>("access");
+  access->set_pattern("%v");
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+void run_gateway(config::Config config, const std::string& config_path, EmbeddedDefault* demo) {
+  if (config.keys.empty()) {
+    spdlog::warn("no client keys configured: the gateway is open to anyone who can reach it");
+  }
+  net::ServerOptions options;
+  options.host = config::listen_host(config);
+  options.port = config::listen_port(config);
+  options.threads = config.threads;
+  options.body_limit = config.body_limit;
+  options.drain_timeout = config.drain_timeout;
+  pipeline::Gateway gateway{runtime_or_throw(std::move(config))};
+  net::HttpServer server{options, [&gateway](net::Request& request, net::ResponseWriter& writer) {
+                           return gateway.handle(request, writer);
+                         }};
+  uint16_t port = server.listen();
+  std::cout << "sluice listening on http://" << options.host << ":" << port << "/v1" << std::endl;
+  if (demo) demo->print_examples(options.host, port);
+
+  boost::asio::io_context signals_loop;
+  boost::asio::signal_set signals{signals_loop, SIGTERM, SIGINT, SIGHUP};
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal == SIGHUP) {
+          if (config_path.empty()) {
+            spdlog::warn("SIGHUP: no configuration file to reload (embedded default)");
+          } else {
+            auto loaded = config::load_config_file(config_path);
+            std::variant<std::shared_ptr<const pipeline::Runtime>, std::string> built =
+                std::string();
+            if (auto* error = std::get_if<config::ConfigError>(&loaded)) {
+              spdlog::error("SIGHUP: new configuration refused, old one kept: {}", error->what());
+            } else if (built = pipeline::build_runtime(std::get<config::Config>(std::move(loaded)));
+                       auto* bad = std::get_if<std::string>(&built)) {
+              spdlog::error("SIGHUP: new configuration refused, old one kept: {}", *bad);
+            } else {
+              gateway.reload(std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built)));
+              spdlog::info("SIGHUP: configuration reloaded from {}", config_path);
+            }
+          }
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("signal {}: draining requests in flight, then exiting", signal);
+        server.stop();
+      };
+  signals.async_wait(on_signal);
+  std::thread signal_thread{[&] { signals_loop.run(); }};
+  server.run();
+  signals_loop.stop();
+  signal_thread.join();
+  if (demo) demo->stop();
+  spdlog::shutdown();
+}
+
+}  // namespace
 
 void add_serve_commands(CLI::App& app) {
-  app.add_subcommand("serve", "(not built yet)")->allow_extras()->callback([] {
-    std::cerr << "sluice serve: not built yet\n";
-    throw CLI::RuntimeError(2);
+  auto* serve = app.add_subcommand("serve", "Run the gateway (embedded default without --config)");
+  static std::string serve_config;
+  serve->add_option("--config,-c", serve_config, "YAML configuration file");
+  serve->callback([] {
+    setup_logging();
+    if (!serve_config.empty()) {
+      run_gateway(load_or_throw(serve_config), serve_config, nullptr);
+      return;
+    }
+    EmbeddedDefault demo;
+    config::Config config = demo.start();
+    run_gateway(std::move(config), "", &demo);
+  });
+
+  auto* check = app.add_subcommand("check", "Validate a configuration and name the bad field");
+  static std::string check_config;
+  check->add_option("--config,-c", check_config, "YAML configuration file")->required();
+  check->callback([] {
+    auto config = load_or_throw(check_config);
+    auto channels = config.channels.size();
+    runtime_or_throw(std::move(config));
+    std::cout << "configuration ok: " << channels << " channel(s)\n";
   });
 }
 

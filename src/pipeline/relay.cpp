@@ -1,0 +1,106 @@
+#include "pipeline/relay.h"
+
+#include "proto/sse/sse_reader.h"
+
+namespace sluice::pipeline {
+namespace {
+
+constexpr std::size_t kMaxBody = 64 * 1024 * 1024;
+
+std::string_view content_type_of(const net::UpstreamCall& call) {
+  auto type = net::find_header(call.headers(), "content-type");
+  return type.empty() ? std::string_view("application/json") : type;
+}
+
+}  // namespace
+
+proto::ApiError transport_error(net::UpstreamFailure failure) {
+  using F = net::UpstreamFailure;
+  switch (failure) {
+    case F::FirstByteTimeout:
+    case F::IdleTimeout:
+    case F::TotalTimeout:
+      return proto::gateway_timeout(std::string("The upstream did not answer in time (") +
+                                    net::to_string(failure) + ").");
+    default:
+      return proto::bad_gateway(std::string("The upstream connection failed (") +
+                                net::to_string(failure) + ").");
+  }
+}
+
+boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::UpstreamCall& call,
+                                                 std::optional<proto::ApiError>& last_error) {
+  std::string body;
+  if (auto failure = co_await call.read_all(body, kMaxBody);
+      failure != net::UpstreamFailure::None) {
+    ctx.upstream_error = net::to_string(failure);
+    last_error = transport_error(failure);
+    co_return AttemptResult::Retry;
+  }
+  ctx.usage = proto::usage_from_body(body);
+  if (ctx.served_model != ctx.parsed.model) body = proto::with_model(body, ctx.served_model);
+  net::Response response;
+  response.status = call.status();
+  response.content_type = std::string(content_type_of(call));
+  response.body = std::move(body);
+  co_await reply(ctx, std::move(response));
+  co_return AttemptResult::Answered;
+}
+
+boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::UpstreamCall& call,
+                                                   std::optional<proto::ApiError>& last_error) {
+  // Wait for the first bytes before answering, so that an upstream that dies before sending
+  // anything can still be replaced by another channel.
+  auto [failure, piece] = co_await call.read_some();
+  if (failure != net::UpstreamFailure::None || piece.empty()) {
+    ctx.upstream_error = piece.empty() && failure == net::UpstreamFailure::None
+                             ? "empty stream"
+                             : net::to_string(failure);
+    last_error = piece.empty() && failure == net::UpstreamFailure::None
+                     ? proto::bad_gateway("The upstream ended the stream before any event.")
+                     : transport_error(failure);
+    co_return AttemptResult::Retry;
+  }
+  ctx.status = 200;
+  ctx.first_byte_sent = true;
+  if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
+                                        std::string(content_type_of(call)))) {
+    co_return AttemptResult::Answered;  // the client left
+  }
+  const bool rename = ctx.served_model != ctx.parsed.model;
+  proto::SseReader reader;
+  std::string out;
+  bool saw_done = false;
+  for (;;) {
+    reader.feed(piece);
+    out.clear();
+    while (auto event = reader.next()) {
+      if (event->has_data) {
+        auto info = proto::inspect_chunk(event->data);
+        saw_done = saw_done || info.done;
+        if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
+        if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
+        if (rename && !info.done) {
+          out += "data: " + proto::with_model(event->data, ctx.served_model) + "\n\n";
+          continue;
+        }
+      }
+      out.append(event->raw);
+    }
+    if (!out.empty() && !co_await ctx.writer.write(out)) co_return AttemptResult::Answered;
+    std::tie(failure, piece) = co_await call.read_some();
+    if (failure != net::UpstreamFailure::None || piece.empty()) break;
+  }
+  if (failure != net::UpstreamFailure::None || !saw_done) {
+    ctx.upstream_error = failure != net::UpstreamFailure::None ? net::to_string(failure)
+                                                               : "stream ended without [DONE]";
+    auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +
+                                    ctx.upstream_error + "); the answer is incomplete.");
+    co_await ctx.writer.write(proto::to_sse_event(error));
+    ctx.status = 502;
+  }
+  co_await ctx.writer.finish();
+  co_return AttemptResult::Answered;
+}
+
+}  // namespace sluice::pipeline

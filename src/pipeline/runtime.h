@@ -1,0 +1,42 @@
+// The immutable snapshot a request runs against: the validated configuration plus what is derived
+// from it once (parsed upstream endpoints, model → channel index, key look-up). SIGHUP builds a new
+// one and swaps it in; requests in flight keep the snapshot they started with.
+#pragma once
+
+#include "config/config.h"
+#include "net/upstream_endpoint.h"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace sluice::pipeline {
+
+struct ChannelRuntime {
+  const config::Channel* config = nullptr;  // points into Runtime::config
+  net::UpstreamEndpoint endpoint;
+  std::string authorization;  // "Bearer <api_key>": sent upstream, never logged
+};
+
+struct Runtime {
+  config::Config config;
+  std::vector<ChannelRuntime> channels;
+  // Model name → indices of the channels serving it, highest priority first.
+  std::unordered_map<std::string, std::vector<std::size_t>> channels_by_model;
+  std::vector<std::string> models;  // every served model, sorted
+  std::unordered_map<std::string, const config::ClientKey*> keys;
+  // Spreads requests across the channels of one priority tier in proportion to their weights. A
+  // relaxed counter is enough: only the long-run proportions matter, not the exact rotation.
+  mutable std::atomic<std::uint64_t> rotation{0};
+
+  // The name to send upstream for `model` on channel `index`.
+  const std::string& upstream_model(std::size_t index, const std::string& model) const;
+};
+
+// Derives the snapshot; an error names the channel whose base_url cannot be used.
+std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::Config config);
+
+}  // namespace sluice::pipeline
