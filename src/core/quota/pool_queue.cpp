@@ -1,0 +1,243 @@
+// QuotaPool: waiting requests, projections of when capacity frees, and the values of a 429.
+#include "core/quota/quota_pool.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice::core {
+
+using pool_detail::TicketRecord;
+using pool_detail::TicketState;
+
+namespace {
+
+Duration until(TimePoint t, TimePoint now) { return t > now ? t - now : Duration{0}; }
+
+}  // namespace
+
+bool QuotaPool::model_down(int model, const RequestView& r, TimePoint now) {
+  for (int ci : models_[idx(model)].candidates) {
+    const Candidate& c = candidates_[idx(ci)];
+    const Channel& ch = channels_[idx(c.channel)];
+    if (ch.disabled || r.excludes(c.channel) || now < c.unavailable_until) continue;
+    if (ch.breaker.state(now) == BreakerState::Open) continue;
+    return false;
+  }
+  return true;
+}
+
+TimePoint QuotaPool::earliest_room(int model, const RequestView& r, TimePoint now) {
+  const ModelState& m = models_[idx(model)];
+  TimePoint best = TimePoint::max();
+  for (int ci : m.candidates) {
+    const Candidate& c = candidates_[idx(ci)];
+    const Channel& ch = channels_[idx(c.channel)];
+    if (ch.disabled || r.excludes(c.channel)) continue;
+    AccountModel& am = account_models_[idx(c.account_model)];
+    TimePoint t = std::max({now, c.unavailable_until, am.cooldown_until});
+    if (ch.breaker.state(now) == BreakerState::Open) t = std::max(t, ch.breaker.open_until());
+    const bool capped = (ch.max_in_flight > 0 && ch.in_flight >= ch.max_in_flight) ||
+                        (am.concurrency_cap > 0 && am.in_flight >= am.concurrency_cap) ||
+                        !ch.breaker.allows(std::max(t, now));
+    if (capped) t = std::max(t, now + options_.unknown_wait);
+    // Asked at `now`, never at a future time: windows only ever move forward, and room that
+    // exists at w still exists at any later t when nothing else is admitted meanwhile.
+    const TimePoint w = am.windows->earliest(demand(c, m, r), now);
+    t = w == TimePoint::max() ? t + options_.unknown_wait : std::max(t, w);
+    best = std::min(best, t);
+  }
+  return best;
+}
+
+Duration QuotaPool::projected_wait(int model, const RequestView& r, TimePoint now) {
+  const TimePoint room = earliest_room(model, r, now);
+  if (room == TimePoint::max()) return Duration::max();
+  Duration wait = until(room, now);
+  const ModelState& m = models_[idx(model)];
+  if (m.queue.empty()) return wait;
+  // Everyone already queued leaves first, at the model's pooled request rate.
+  double per_second = 0;
+  ++mark_epoch_;
+  for (int ci : m.candidates) {
+    const Candidate& c = candidates_[idx(ci)];
+    AccountModel& am = account_models_[idx(c.account_model)];
+    if (channels_[idx(c.channel)].disabled || am.mark == mark_epoch_) continue;
+    am.mark = mark_epoch_;
+    const WindowLimits& l = am.windows->limits();
+    const double rpm = effective_requests_per_minute({l.rpm, l.rps, l.tpm});
+    if (rpm <= 0) return wait;  // an unlimited account: the queue drains as fast as it can
+    per_second += rpm / 60.0;
+  }
+  if (per_second <= 0) return wait;
+  const double seconds = static_cast<double>(m.queue.size()) / per_second;
+  return std::max(wait, Duration{static_cast<Duration::rep>(seconds * 1e9)});
+}
+
+PoolRateLimit QuotaPool::rate_limit_values(int model, TimePoint now) {
+  PoolRateLimit v;
+  Duration reset_req = Duration::max();
+  Duration reset_tok = Duration::max();
+  ++mark_epoch_;
+  for (int ci : models_[idx(model)].candidates) {
+    const Candidate& c = candidates_[idx(ci)];
+    AccountModel& am = account_models_[idx(c.account_model)];
+    if (channels_[idx(c.channel)].disabled || am.mark == mark_epoch_) continue;
+    am.mark = mark_epoch_;
+    const WindowLimits l = am.windows->limits();
+    const WindowUsage u = am.windows->usage(now);
+    if (l.rpm > 0) {
+      v.limit_requests += l.rpm;
+      v.remaining_requests += std::max<std::int64_t>(0, l.rpm - u.rpm_used);
+      if (u.rpm_used > 0) {
+        reset_req = std::min(reset_req, until(am.windows->minute_requests_expiry(now), now));
+      }
+    }
+    if (l.tpm > 0) {
+      v.limit_tokens += l.tpm;
+      v.remaining_tokens += std::max<std::int64_t>(0, l.tpm - u.tpm_used - u.tokens_pending);
+      if (u.tpm_used > 0) {
+        reset_tok = std::min(reset_tok, until(am.windows->minute_tokens_expiry(now), now));
+      }
+    }
+  }
+  v.reset_requests = reset_req == Duration::max() ? Duration{0} : reset_req;
+  v.reset_tokens = reset_tok == Duration::max() ? Duration{0} : reset_tok;
+  return v;
+}
+
+Rejected QuotaPool::reject(int model, RejectReason reason, const RequestView& r, TimePoint now) {
+  Rejected rej;
+  rej.reason = reason;
+  RequestView open = r;
+  open.excluded_count = 0;  // a retry later may use any channel
+  const Duration wait = projected_wait(model, open, now);
+  if (wait == Duration::max()) {
+    rej.retry_after_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(options_.disabled_probe_interval).count();
+  } else {
+    const auto ns = wait.count();
+    rej.retry_after_seconds = std::max<std::int64_t>(1, (ns + 999'999'999) / 1'000'000'000);
+  }
+  rej.headers = rate_limit_values(model, now);
+  return rej;
+}
+
+Queued QuotaPool::enqueue(int asked, int model, const RequestView& r, TimePoint now) {
+  std::uint32_t slot;
+  if (!free_tickets_.empty()) {
+    slot = free_tickets_.back();
+    free_tickets_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(tickets_.size());
+    tickets_.emplace_back();
+  }
+  TicketRecord& t = tickets_[slot];
+  t.state = TicketState::Waiting;
+  t.asked_model = asked;
+  t.queued_model = model;
+  t.request = r;
+  models_[idx(model)].queue.push({slot, r.key_id, r.priority, r.key_weight, r.deadline});
+  return Queued{TicketId{slot, t.generation}, std::min(r.deadline, earliest_room(model, r, now))};
+}
+
+void QuotaPool::finish_expired(std::uint32_t slot, TimePoint now) {
+  TicketRecord& t = tickets_[slot];
+  if (t.request.allow_fallback) {
+    // The wait ran out: a fallback with room right now still serves the request.
+    const auto& chain = models_[idx(t.asked_model)].fallbacks;
+    for (int fb : chain) {
+      if (fb == t.queued_model || !models_[idx(fb)].queue.empty()) continue;
+      if (auto res = try_grant(fb, t.request, now)) {
+        res->fallback = true;
+        t.state = TicketState::Granted;
+        t.granted = *res;
+        woken_.push_back({slot, t.generation});
+        return;
+      }
+    }
+  }
+  t.state = TicketState::Rejected;
+  t.rejected = reject(t.asked_model, RejectReason::DeadlineExceeded, t.request, now);
+  woken_.push_back({slot, t.generation});
+}
+
+TimePoint QuotaPool::dispatch_model(int model, TimePoint now) {
+  ModelState& m = models_[idx(model)];
+  expired_scratch_.clear();
+  m.queue.expire(now, expired_scratch_);
+  for (std::uint32_t slot : expired_scratch_) finish_expired(slot, now);
+  while (auto f = m.queue.front()) {
+    TicketRecord& t = tickets_[f->handle];
+    auto res = try_grant(model, t.request, now);
+    if (!res) break;
+    res->fallback = model != t.asked_model;
+    m.queue.pop_front();
+    t.state = TicketState::Granted;
+    t.granted = *res;
+    woken_.push_back({f->handle, t.generation});
+  }
+  if (m.queue.empty()) return TimePoint::max();
+  const auto head = m.queue.front();
+  return std::min(m.queue.earliest_deadline(),
+                  earliest_room(model, tickets_[head->handle].request, now));
+}
+
+TimePoint QuotaPool::dispatch(TimePoint now) {
+  TimePoint next = TimePoint::max();
+  for (std::size_t i = 0; i < models_.size(); ++i) {
+    if (!models_[i].queue.empty()) next = std::min(next, dispatch_model(static_cast<int>(i), now));
+  }
+  return next;
+}
+
+void QuotaPool::take_woken(std::vector<TicketId>& out) {
+  out.insert(out.end(), woken_.begin(), woken_.end());
+  woken_.clear();
+}
+
+AdmitResult QuotaPool::take_result(std::uint32_t slot) {
+  TicketRecord& t = tickets_[slot];
+  AdmitResult result =
+      t.state == TicketState::Granted ? AdmitResult{Granted{t.granted}} : AdmitResult{t.rejected};
+  t.state = TicketState::Free;
+  ++t.generation;
+  free_tickets_.push_back(slot);
+  return result;
+}
+
+AdmitResult QuotaPool::poll(TicketId id, TimePoint now) {
+  if (id.slot >= tickets_.size() || tickets_[id.slot].generation != id.generation ||
+      tickets_[id.slot].state == TicketState::Free) {
+    Rejected rej;
+    rej.reason = RejectReason::Cancelled;
+    return rej;
+  }
+  TicketRecord& t = tickets_[id.slot];
+  if (t.state == TicketState::Waiting) dispatch_model(t.queued_model, now);
+  if (t.state == TicketState::Waiting) {
+    return Queued{id, std::min(t.request.deadline, earliest_room(t.queued_model, t.request, now))};
+  }
+  return take_result(id.slot);
+}
+
+void QuotaPool::cancel_ticket(TicketId id, TimePoint now) {
+  if (id.slot >= tickets_.size() || tickets_[id.slot].generation != id.generation) return;
+  TicketRecord& t = tickets_[id.slot];
+  switch (t.state) {
+    case TicketState::Free:
+      return;
+    case TicketState::Waiting:
+      models_[idx(t.queued_model)].queue.remove(id.slot);
+      break;
+    case TicketState::Granted:
+      cancel(t.granted, now);
+      break;
+    case TicketState::Rejected:
+      break;
+  }
+  t.state = TicketState::Free;
+  ++t.generation;
+  free_tickets_.push_back(id.slot);
+}
+
+}  // namespace sluice::core
