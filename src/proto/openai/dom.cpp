@@ -26,7 +26,7 @@ simdjson::error_code parse(std::string_view text, simdjson::dom::element& out) {
   return parser.parse(padded.data(), text.size(), false).get(out);
 }
 
-std::string locate_error(std::string_view text) {
+std::string locate_error(std::string_view text, simdjson::error_code code) {
   boost::json::stream_parser parser;
   boost::system::error_code ec;
   std::size_t offset = parser.write_some(text.data(), text.size(), ec);
@@ -43,9 +43,14 @@ std::string locate_error(std::string_view text) {
       ++column;
     }
   }
-  std::string where = ec ? ec.message() : std::string("invalid JSON");
-  where += " at line " + std::to_string(line) + ", column " + std::to_string(column);
-  return where;
+  if (!ec) {
+    // Valid JSON that simdjson cannot represent.
+    if (code == simdjson::NUMBER_ERROR) {
+      return "a number is out of range (integers must fit in 64 bits, decimals in a double)";
+    }
+    return simdjson::error_message(code);
+  }
+  return ec.message() + " at line " + std::to_string(line) + ", column " + std::to_string(column);
 }
 
 }  // namespace sluice::proto::json

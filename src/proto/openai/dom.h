@@ -12,7 +12,8 @@ namespace sluice::proto::json {
 // `out` stays valid until this thread's next parse() call.
 simdjson::error_code parse(std::string_view text, simdjson::dom::element& out);
 
-// Where a malformed document first goes wrong, for error messages: "line 3, column 7".
-std::string locate_error(std::string_view text);
+// What is wrong with a document parse() refused with `code`, and where: "syntax error at line 3,
+// column 7". Numbers beyond simdjson's range (e.g. 1E400) are reported as such.
+std::string locate_error(std::string_view text, simdjson::error_code code);
 
 }  // namespace sluice::proto::json

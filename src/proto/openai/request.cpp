@@ -230,9 +230,9 @@ std::string rewrite_with_boost(std::string_view body, std::string_view upstream_
 
 std::variant<ParsedRequest, ApiError> parse_request(Endpoint endpoint, std::string_view body) {
   element doc;
-  if (json::parse(body, doc) != simdjson::SUCCESS) {
+  if (const auto code = json::parse(body, doc); code != simdjson::SUCCESS) {
     return invalid_request(
-        "We could not parse the JSON body of your request: " + json::locate_error(body) +
+        "We could not parse the JSON body of your request: " + json::locate_error(body, code) +
         ". The API expects a JSON object in the request body.");
   }
   simdjson::dom::object object;

@@ -27,7 +27,7 @@ struct ParsedRequest {
   std::string model;
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage == true in the client's body
-  bool has_stream_options = false;
+  bool has_stream_options = false;  // the body has a stream_options member (even null)
   std::optional<std::int64_t> max_tokens;  // max_tokens, or else max_completion_tokens
   int n = 1;
   // chat: messages; completions: prompt(s) as user messages; embeddings: input(s) as user

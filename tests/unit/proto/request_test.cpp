@@ -113,6 +113,15 @@ TEST(ParseRequestTest, TruncatedJsonSaysWhere) {
             "13. The API expects a JSON object in the request body.");
 }
 
+TEST(ParseRequestTest, OutOfRangeNumberIsExplained) {
+  const ApiError e = parse_error(Endpoint::ChatCompletions,
+                                 R"({"model":"m","x":1E400,"messages":[{"role":"user"}]})");
+  EXPECT_EQ(e.message,
+            "We could not parse the JSON body of your request: a number is out of range (integers "
+            "must fit in 64 bits, decimals in a double). The API expects a JSON object in the "
+            "request body.");
+}
+
 TEST(ParseRequestTest, EmptyBodyIsMalformed) {
   EXPECT_EQ(parse_error(Endpoint::ChatCompletions, "").status, 400);
 }
