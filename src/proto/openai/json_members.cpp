@@ -1,5 +1,7 @@
 #include "proto/openai/json_members.h"
 
+#include "proto/detail/scan.h"
+
 namespace sluice::proto::json {
 namespace {
 
@@ -7,14 +9,16 @@ bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // One past the closing quote of the string whose opening quote is at pos.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
-  for (std::size_t i = pos + 1; i < text.size(); ++i) {
-    if (text[i] == '\\') {
-      ++i;
-    } else if (text[i] == '"') {
-      return i + 1;
-    }
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin + pos + 1;
+  while (true) {
+    p = detail::find_either(p, end, '"', '\\');
+    if (p == end) return kNpos;
+    if (*p == '"') return static_cast<std::size_t>(p - begin) + 1;
+    p += 2;  // the escaped character
+    if (p >= end) return kNpos;
   }
-  return kNpos;
 }
 
 int hex_value(char c) {

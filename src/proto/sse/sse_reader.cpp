@@ -1,5 +1,7 @@
 #include "proto/sse/sse_reader.h"
 
+#include "proto/detail/scan.h"
+
 namespace sluice::proto {
 namespace {
 
@@ -27,28 +29,43 @@ void SseReader::feed(std::string_view bytes) {
 std::string_view SseReader::pending() const { return std::string_view(buffer_).substr(consumed_); }
 
 std::optional<SseEvent> SseReader::next() {
+  // The scan state lives in locals inside the loop: member stores would be repeated on every
+  // byte, because char reads may alias them.
+  const char* const data = buffer_.data();
   const std::size_t size = buffer_.size();
+  bool line_start = line_start_;
+  bool after_cr = after_cr_;
   std::size_t end = 0;
   std::size_t p = scanned_;
-  for (; p < size; ++p) {
-    const char c = buffer_[p];
-    if (after_cr_) {
-      after_cr_ = false;
-      if (c == '\n') continue;  // the \n of a CRLF line ending
+  while (p < size) {
+    if (!line_start && !after_cr) {
+      // Inside a line: skip to its end in a tight loop.
+      p = static_cast<std::size_t>(detail::find_either(data + p, data + size, '\n', '\r') - data);
+      if (p == size) break;
+    }
+    const char c = data[p];
+    if (after_cr) {
+      after_cr = false;
+      if (c == '\n') {  // the \n of a CRLF line ending
+        ++p;
+        continue;
+      }
     }
     if (!is_eol(c)) {
-      line_start_ = false;
+      line_start = false;
+      ++p;
       continue;
     }
-    if (!line_start_) {
-      line_start_ = true;
-      after_cr_ = c == '\r';
+    if (!line_start) {
+      line_start = true;
+      after_cr = c == '\r';
+      ++p;
       continue;
     }
     // A blank line: the event ends after its terminator.
     if (c == '\r') {
       if (p + 1 == size && !finished_) break;  // wait: a \n may follow
-      end = (p + 1 < size && buffer_[p + 1] == '\n') ? p + 2 : p + 1;
+      end = (p + 1 < size && data[p + 1] == '\n') ? p + 2 : p + 1;
     } else {
       end = p + 1;
     }
@@ -56,6 +73,8 @@ std::optional<SseEvent> SseReader::next() {
   }
   if (end == 0) {
     scanned_ = p;
+    line_start_ = line_start;
+    after_cr_ = after_cr;
     return std::nullopt;
   }
 
@@ -73,8 +92,8 @@ std::optional<SseEvent> SseReader::next() {
   std::string_view first_data;
   int data_lines = 0;
   while (!rest.empty()) {
-    std::size_t eol = 0;
-    while (eol < rest.size() && !is_eol(rest[eol])) ++eol;
+    const std::size_t eol = static_cast<std::size_t>(
+        detail::find_either(rest.data(), rest.data() + rest.size(), '\n', '\r') - rest.data());
     const std::string_view line = rest.substr(0, eol);
     std::size_t skip = eol;
     if (skip < rest.size())
