@@ -13,7 +13,8 @@ class Pacer {
   // rate in events per second (<= 0: off); burst >= 1 events allowed back to back.
   Pacer(double rate_per_second, double burst) { configure(rate_per_second, burst); }
 
-  // Keeps the schedule already taken; only future spacing changes.
+  // Keeps the schedule already taken; a slower rate also pushes the next slot back, so the last
+  // event is followed by the new spacing.
   void configure(double rate_per_second, double burst);
   bool enabled() const { return interval_.count() > 0; }
   Duration interval() const { return interval_; }

@@ -127,9 +127,13 @@ void QuotaPool::apply_outcome(AccountModel& am, Channel& ch, Candidate& cand,
     case OutcomeClass::TokenQuota: {
       const WindowLimits& l = am.windows->limits();
       const WindowUsage u = am.windows->usage(now);
+      // Our count as it stood when the refused request went out (its reservation is already
+      // returned by now).
+      const std::int64_t ours = u.tpm_used + u.tokens_pending + rec.reserved.prompt_tokens +
+                                rec.reserved.completion_tokens;
       const bool far_from_full =
-          l.tpm > 0 && static_cast<double>(u.tpm_used + u.tokens_pending) <
-                           options_.quota_far_from_full * static_cast<double>(l.tpm);
+          l.tpm > 0 &&
+          static_cast<double>(ours) < options_.quota_far_from_full * static_cast<double>(l.tpm);
       am.quota_streak = far_from_full ? am.quota_streak + 1 : 0;
       Duration wait = c.limits.retry_after.value_or(
           at_least_one_second(am.windows->minute_tokens_expiry(now) - now));

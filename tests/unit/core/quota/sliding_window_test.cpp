@@ -100,9 +100,12 @@ TEST(Pacer, SlowerRateStretchesSpacing) {
   Pacer p(10.0, 1.0);
   p.take(at_ms(0));
   EXPECT_EQ(p.earliest(at_ms(0)), at_ms(100));
-  p.configure(5.0, 1.0);
-  p.take(at_ms(100));
-  EXPECT_EQ(p.earliest(at_ms(100)), at_ms(300));
+  p.configure(5.0, 1.0);  // applies from the last event on
+  EXPECT_EQ(p.earliest(at_ms(0)), at_ms(200));
+  p.take(at_ms(200));
+  EXPECT_EQ(p.earliest(at_ms(200)), at_ms(400));
+  p.configure(10.0, 1.0);  // faster: the slot already promised stays
+  EXPECT_EQ(p.earliest(at_ms(200)), at_ms(400));
 }
 
 }  // namespace
