@@ -74,11 +74,12 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   std::string_view path = request.path();
   const bool is_get = request.method == "GET";
   const bool is_post = request.method == "POST";
-  ++metrics_.in_flight();
   if (auto endpoint = api_endpoint(path)) {
     ctx.route = std::string(path);
     if (is_post) {
+      ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
+      --metrics_.in_flight();
     } else {
       co_await reply_error(ctx, proto::method_not_allowed("Use POST for " + ctx.route + "."));
     }
@@ -96,7 +97,6 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
     co_await reply_error(
         ctx, proto::not_found("Unknown route " + request.method + " " + std::string(path) + "."));
   }
-  --metrics_.in_flight();
   account(ctx, metrics_);
 }
 

@@ -1,0 +1,183 @@
+"""The gateway relaying to `sluice sim`: answers, streams, errors, failover, reload and drain."""
+import json
+import signal
+import threading
+
+import httpx
+import pytest
+
+from sluice_testing import free_port, start_gateway, start_sim, wait_until
+
+KEY = "sk-test-relay"
+
+
+def gateway_config(*channels, extra=""):
+    lines = ["channels:"]
+    for name, url, key in channels:
+        lines += [f"  - name: {name}", f"    base_url: {url}/v1", f"    api_key: {key}",
+                  "    models: [qwen3-max]"]
+    lines += ["keys:", f"  - key: {KEY}", "    name: relay-test"]
+    return "\n".join(lines) + "\n" + extra
+
+
+def chat(url, body, key=KEY, **kw):
+    headers = {"authorization": f"Bearer {key}", **kw.pop("headers", {})}
+    return httpx.post(url + "/v1/chat/completions", json=body, headers=headers, timeout=20, **kw)
+
+
+MESSAGES = [{"role": "user", "content": "Say hello to the pool."}]
+
+
+@pytest.fixture
+def sim(tmp_path, processes):
+    s = start_sim(tmp_path)
+    processes.append(s)
+    return s
+
+
+@pytest.fixture
+def gateway(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0")))
+    processes.append(g)
+    return g
+
+
+def sse_events(text):
+    return [block[len("data: "):] for block in text.split("\n\n") if block.startswith("data: ")]
+
+
+def test_plain_completion_carries_usage_and_request_id(gateway):
+    r = chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 8},
+             headers={"x-request-id": "client-chosen-42"})
+    assert r.status_code == 200
+    assert r.headers["x-request-id"] == "client-chosen-42"
+    body = r.json()
+    assert body["object"] == "chat.completion"
+    assert body["usage"]["completion_tokens"] > 0
+    assert body["usage"]["completion_tokens"] <= 8
+
+
+def test_stream_without_usage_request_hides_the_added_usage_chunk(gateway):
+    r = chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(r.text)
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert chunks and all(c["choices"] for c in chunks)  # no usage-only chunk
+
+
+def test_stream_with_usage_request_keeps_the_usage_chunk(gateway):
+    r = chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True,
+                           "stream_options": {"include_usage": True}})
+    events = sse_events(r.text)
+    assert events[-1] == "[DONE]"
+    last = json.loads(events[-2])
+    assert last["choices"] == [] and last["usage"]["prompt_tokens"] > 0
+
+
+@pytest.mark.parametrize("key,status,code", [(None, 401, "invalid_api_key"),
+                                              ("sk-wrong", 401, "invalid_api_key")])
+def test_bad_keys_get_openai_401(gateway, key, status, code):
+    headers = {} if key is None else {"authorization": f"Bearer {key}"}
+    r = httpx.post(gateway.url + "/v1/chat/completions", headers=headers,
+                   json={"model": "qwen3-max", "messages": MESSAGES})
+    assert r.status_code == status
+    assert r.json()["error"]["code"] == code
+
+
+def test_request_errors_are_openai_shaped_and_server_keeps_serving(gateway):
+    h = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+    bad_json = httpx.post(gateway.url + "/v1/chat/completions", headers=h, content=b'{"model": ')
+    assert bad_json.status_code == 400
+    assert bad_json.json()["error"]["type"] == "invalid_request_error"
+    no_model = httpx.post(gateway.url + "/v1/chat/completions", headers=h, json={"messages": MESSAGES})
+    assert no_model.status_code == 400 and no_model.json()["error"]["param"] == "model"
+    unknown = chat(gateway.url, {"model": "gpt-unknown", "messages": MESSAGES})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "model_not_found"
+    huge = httpx.post(gateway.url + "/v1/chat/completions", headers=h,
+                      content=b'{"model":"qwen3-max","x":"' + b"a" * (9 << 20) + b'"}')
+    assert huge.status_code == 413
+    big_headers = httpx.get(gateway.url + "/v1/models", headers={**h, "x-big": "b" * 20000})
+    assert big_headers.status_code == 431
+    assert httpx.get(gateway.url + "/v1/nothing").status_code == 404
+    assert httpx.get(gateway.url + "/v1/chat/completions", headers=h).status_code == 405
+    assert chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200
+
+
+def test_models_list_in_openai_shape(gateway):
+    r = httpx.get(gateway.url + "/v1/models", headers={"authorization": f"Bearer {KEY}"})
+    assert r.json() == {"object": "list", "data": [
+        {"id": "qwen3-max", "object": "model", "created": 0, "owned_by": "sluice"}]}
+
+
+def test_connection_failure_fails_over_to_the_next_channel(tmp_path, processes, sim):
+    dead = f"http://127.0.0.1:{free_port()}"
+    g = start_gateway(tmp_path, gateway_config(("dead", dead, "x"), ("live", sim.url, "sim-0")))
+    processes.append(g)
+    for _ in range(4):  # rotation starts at either channel; each request must succeed
+        assert chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200
+    assert "upstream-secret" not in g.output()
+
+
+def test_all_channels_down_is_a_502(tmp_path, processes):
+    dead = f"http://127.0.0.1:{free_port()}"
+    g = start_gateway(tmp_path, gateway_config(("dead", dead, "x")))
+    processes.append(g)
+    r = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES})
+    assert r.status_code == 502
+    assert r.json()["error"]["type"] == "server_error"
+
+
+def test_metrics_count_requests(gateway):
+    chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES})
+    text = httpx.get(gateway.url + "/metrics").text
+    assert 'sluice_requests_total{route="/v1/chat/completions",status="200",model="qwen3-max"} 1' in text
+    assert "sluice_upstream_latency_seconds_bucket" in text
+    assert "sluice_requests_in_flight" in text
+
+
+def test_upstream_key_never_reaches_logs_or_answers(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0"),
+                                               ("dead", f"http://127.0.0.1:{free_port()}", "upstream-secret-77")))
+    processes.append(g)
+    answers = [chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}).text for _ in range(4)]
+    answers.append(httpx.get(g.url + "/metrics").text)
+    g.stop()
+    assert all("upstream-secret-77" not in a for a in answers)
+    assert "upstream-secret-77" not in g.output()
+
+
+def test_sighup_reloads_and_refuses_a_bad_configuration(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0")))
+    processes.append(g)
+    listen = g.config_path.read_text().splitlines()[0]
+    new_key = "sk-added-by-reload"
+    g.config_path.write_text(listen + "\n" + gateway_config(("sim0", sim.url, "sim-0")) +
+                             f"  - key: {new_key}\n    name: reloaded\n")
+    g.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}, key=new_key).status_code == 200)
+    g.config_path.write_text(listen + "\nchannels: [oops\n")
+    g.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "old one kept" in g.output())
+    assert chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}, key=new_key).status_code == 200
+
+
+def test_sigterm_lets_a_request_in_flight_finish(tmp_path, processes):
+    slow = start_sim(tmp_path, "--latency-ms", "800")
+    processes.append(slow)
+    g = start_gateway(tmp_path, gateway_config(("slow", slow.url, "sim-0")))
+    result = {}
+
+    def call():
+        result["r"] = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES})
+
+    t = threading.Thread(target=call)
+    t.start()
+    wait_until(lambda: 'sluice_requests_in_flight 1' in httpx.get(g.url + "/metrics").text)
+    g.proc.send_signal(signal.SIGTERM)
+    t.join(20)
+    assert result["r"].status_code == 200
+    assert g.proc.wait(20) == 0
+    g.log.close()
+

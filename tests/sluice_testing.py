@@ -1,0 +1,92 @@
+"""Shared fixtures: start `sluice` processes on free ports and stop them afterwards.
+
+Readiness is polled over HTTP (the signal that a server is up), never assumed after a sleep.
+"""
+import os
+import pathlib
+import socket
+import subprocess
+import time
+
+import httpx
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SLUICE_BIN = os.environ.get("SLUICE_BIN", str(ROOT / "build" / "sluice"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child process whose output goes to a log file, stopped with SIGTERM on close."""
+
+    def __init__(self, args, log_path, env=None):
+        self.args = args
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})})
+
+    def wait_http(self, url, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.args[:2]} exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                httpx.get(url, timeout=0.5)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{url} not ready in {timeout}s:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return pathlib.Path(self.log_path).read_text(errors="replace")
+
+    def stop(self, timeout=20.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def start_sim(tmp_path, *flags, accounts=2, model="qwen3-max:rpm=6000,rps=1000,tpm=10000000"):
+    port = free_port()
+    args = [SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port}", "--accounts", str(accounts),
+            "--latency-ms", "0"]
+    if model:
+        args += ["--model", model]
+    args += list(flags)
+    proc = Process(args, tmp_path / f"sim-{port}.log")
+    proc.url = f"http://127.0.0.1:{port}"
+    proc.wait_http(proc.url + "/v1/models")
+    return proc
+
+
+def start_gateway(tmp_path, config_text, env=None):
+    port = free_port()
+    config = tmp_path / f"sluice-{port}.yaml"
+    config.write_text(f"listen: 127.0.0.1:{port}\n" + config_text)
+    proc = Process([SLUICE_BIN, "serve", "--config", str(config)], tmp_path / f"gw-{port}.log", env)
+    proc.url = f"http://127.0.0.1:{port}"
+    proc.config_path = config
+    proc.wait_http(proc.url + "/healthz")
+    return proc
+
+
+def wait_until(predicate, timeout=10.0):
+    """Polls `predicate` until it holds (for state with no event to wait on)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
