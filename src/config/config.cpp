@@ -259,7 +259,7 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
     config.admin_token = std::move(*token);
   }
   if (root["storage"]) {
-    config.storage = as_string(root["storage"], "storage");
+    config.storage = expand(root["storage"], "storage", env);
     if (!config.storage.starts_with("sqlite:") && !config.storage.starts_with("postgres:") &&
         !config.storage.starts_with("postgresql:")) {
       fail("storage", "must be sqlite:PATH or a postgres: connection string");

@@ -84,10 +84,11 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 //   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}
 //   timeouts: {connect, first_byte, idle, total} and drain_timeout: durations ("500ms", "5s",
 //   "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" | max_wait_seconds
-//   | fallback_default: bool | log_format: json|text
+//   | fallback_default: bool | log_format: json|text. A relative ca_file is relative to the
+//   working directory.
 // Models named in keys and fallbacks must be served by some channel.
-// env_lookup resolves ${VAR} in api_key, keys[].key and admin_token (an unset variable is an error
-// naming the field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.
+// env_lookup resolves ${VAR} in api_key, keys[].key, admin_token and storage (an unset variable is
+// an error naming the field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.
 std::variant<Config, ConfigError> parse_config(std::string_view yaml_text,
                                                const EnvLookup& env_lookup);
 // Reads the file and parses it with getenv as the lookup.

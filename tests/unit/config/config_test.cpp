@@ -163,6 +163,11 @@ TEST(ParseConfigTest, IPv6ListenAndPortZero) {
   EXPECT_EQ(listen_port(c), 0);
 }
 
+TEST(ParseConfigTest, EnvReferenceInStorage) {
+  const Config c = parse_ok("storage: 'postgres://u:${ADMIN}@db/sluice'\n" + std::string(kMinimal));
+  EXPECT_EQ(c.storage, "postgres://u:tok@db/sluice");
+}
+
 TEST(ParseConfigTest, EnvReferenceInsideText) {
   const Config c = parse_ok(channel_with("api_key: \"Bearer-${DASHSCOPE_API_KEY}-x\""));
   EXPECT_EQ(c.channels[0].api_key, "Bearer-sk-dash-x");
