@@ -140,6 +140,10 @@ ApiError rate_limited(std::string message) {
   return make(429, "requests", std::move(message), {}, "rate_limit_exceeded");
 }
 
+ApiError tokens_rate_limited(std::string message) {
+  return make(429, "tokens", std::move(message), {}, "rate_limit_exceeded");
+}
+
 ApiError insufficient_quota(std::string message) {
   return make(429, "insufficient_quota", std::move(message), {}, "insufficient_quota");
 }

@@ -32,6 +32,8 @@ ApiError method_not_allowed(std::string message);
 ApiError payload_too_large(std::size_t limit_bytes);
 // 429 type "requests", code rate_limit_exceeded.
 ApiError rate_limited(std::string message);
+// 429 type "tokens", code rate_limit_exceeded: a token-per-minute limit (OpenAI's pairing).
+ApiError tokens_rate_limited(std::string message);
 // 429 type and code insufficient_quota.
 ApiError insufficient_quota(std::string message);
 // 500 server_error.

@@ -35,6 +35,7 @@ TEST(ApiErrorTest, StatusTypeAndCodeOfEachBuilder) {
       {method_not_allowed("GET not allowed"), 405, "invalid_request_error", ""},
       {payload_too_large(1024), 413, "invalid_request_error", "request_too_large"},
       {rate_limited("slow down"), 429, "requests", "rate_limit_exceeded"},
+      {tokens_rate_limited("tpm"), 429, "tokens", "rate_limit_exceeded"},
       {insufficient_quota("budget"), 429, "insufficient_quota", "insufficient_quota"},
       {server_error("bug"), 500, "server_error", ""},
       {bad_gateway("upstream"), 502, "server_error", "bad_gateway"},
