@@ -2,6 +2,7 @@
 
 #include "store/key_secret.h"
 #include "store/migrations.h"
+#include "store/wall_time.h"
 
 #include <chrono>
 #include <cstdio>
@@ -18,12 +19,6 @@ namespace {
 constexpr std::string_view kKeyColumns =
     "SELECT id, name, key_hash, hint, budget_nano_usd, spent_nano_usd, rpm, tpm, models, "
     "price_multiplier, expires_at_ms, revoked_at_ms, created_at_ms FROM api_keys ";
-
-UnixMillis wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string join_models(const std::vector<std::string>& models) {
   std::string out;
