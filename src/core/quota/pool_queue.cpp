@@ -137,7 +137,18 @@ Queued QuotaPool::enqueue(int asked, int model, const RequestView& r, TimePoint 
   t.queued_model = model;
   t.request = r;
   models_[idx(model)].queue.push({slot, r.key_id, r.priority, r.key_weight, r.deadline});
-  return Queued{TicketId{slot, t.generation}, std::min(r.deadline, earliest_room(model, r, now))};
+  return Queued{TicketId{slot, t.generation}, wake_time(model, r.deadline, now)};
+}
+
+TimePoint QuotaPool::wake_time(int model, TimePoint deadline, TimePoint now) {
+  // Nobody leaves before the head of the queue: wait for its room, not our own (a small request
+  // behind a large one would otherwise wake again and again to no avail).
+  const auto head = models_[idx(model)].queue.front();
+  TimePoint at = head ? earliest_room(model, tickets_[head->handle].request, now) : now;
+  // Room "now" after a dispatch that granted nothing is a projection error; never ask the caller
+  // to spin.
+  at = std::max(at, now + std::chrono::milliseconds(1));
+  return std::min(deadline, at);
 }
 
 void QuotaPool::finish_expired(std::uint32_t slot, TimePoint now) {
@@ -215,7 +226,7 @@ AdmitResult QuotaPool::poll(TicketId id, TimePoint now) {
   TicketRecord& t = tickets_[id.slot];
   if (t.state == TicketState::Waiting) dispatch_model(t.queued_model, now);
   if (t.state == TicketState::Waiting) {
-    return Queued{id, std::min(t.request.deadline, earliest_room(t.queued_model, t.request, now))};
+    return Queued{id, wake_time(t.queued_model, t.request.deadline, now)};
   }
   return take_result(id.slot);
 }

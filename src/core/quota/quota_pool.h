@@ -122,6 +122,7 @@ class QuotaPool {
   Rejected reject(int model, RejectReason reason, const RequestView& r, TimePoint now);
   PoolRateLimit rate_limit_values(int model, TimePoint now);
   Queued enqueue(int asked, int model, const RequestView& r, TimePoint now);
+  TimePoint wake_time(int model, TimePoint deadline, TimePoint now);
   TimePoint dispatch_model(int model, TimePoint now);
   void finish_expired(std::uint32_t slot, TimePoint now);
   AdmitResult take_result(std::uint32_t slot);
