@@ -59,8 +59,9 @@ awaitable<bool> early_fault(Simulator& sim, const AdmittedRequest& a, Steady::ti
       if (!co_await pause_until(writer, at)) co_return true;
       ErrorKind kind = kInternal;
       kind.status = sim.faults(a.account).error_status;
-      co_await writer.send(
-          {kind.status, a.headers, "application/json", error_body(kind, a.request_id)});
+      net::Response response{kind.status, a.headers, "application/json",
+                             error_body(kind, a.request_id)};
+      co_await writer.send(std::move(response));
       co_return true;
     }
     default:
@@ -71,9 +72,10 @@ awaitable<bool> early_fault(Simulator& sim, const AdmittedRequest& a, Steady::ti
 // Sends the first half of a JSON body and resets the connection: a body cut mid-answer.
 awaitable<void> send_cut(const AdmittedRequest& a, std::string_view body,
                          net::ResponseWriter& writer) {
-  if (co_await writer.begin_stream(200, a.headers, "application/json")) {
-    co_await writer.write(body.substr(0, body.size() / 2));
-  }
+  net::Headers headers = a.headers;
+  std::string type = "application/json";
+  bool began = co_await writer.begin_stream(200, std::move(headers), std::move(type));
+  if (began) co_await writer.write(body.substr(0, body.size() / 2));
   writer.abort();
 }
 
@@ -89,7 +91,10 @@ awaitable<uint64_t> stream_chat(Simulator& sim, const ChatRequest& chat, const A
   const bool cut = a.decision.fault == Fault::StreamCut;
   const std::size_t last = cut ? n / 2 : n;
   if (!co_await pause_until(writer, first_at)) co_return 0;
-  if (!co_await writer.begin_stream(200, a.headers, "text/event-stream")) co_return 0;
+  net::Headers headers = a.headers;
+  std::string type = "text/event-stream";
+  bool began = co_await writer.begin_stream(200, std::move(headers), std::move(type));
+  if (!began) co_return 0;
   std::string buf;
   append_role_chunk(buf, h);
   const bool paced = latency.tokens_per_second > 0;
@@ -143,9 +148,9 @@ awaitable<void> answer_chat(Simulator& sim, const ChatRequest& chat, AdmittedReq
     co_await send_cut(a, body, writer);
     co_return;
   }
-  if (co_await writer.send({200, std::move(a.headers), "application/json", std::move(body)})) {
-    ticket.add_completion_tokens(n);
-  }
+  net::Response response{200, std::move(a.headers), "application/json", std::move(body)};
+  bool sent = co_await writer.send(std::move(response));
+  if (sent) ticket.add_completion_tokens(n);
 }
 
 awaitable<void> answer_embeddings(Simulator& sim, const EmbeddingRequest& request,
@@ -162,7 +167,8 @@ awaitable<void> answer_embeddings(Simulator& sim, const EmbeddingRequest& reques
     co_await send_cut(a, body, writer);
     co_return;
   }
-  co_await writer.send({200, std::move(a.headers), "application/json", std::move(body)});
+  net::Response response{200, std::move(a.headers), "application/json", std::move(body)};
+  co_await writer.send(std::move(response));
 }
 
 }  // namespace sluice::sim

@@ -13,6 +13,10 @@
 namespace sluice::sim {
 namespace {
 
+// GCC 12 miscompiles temporaries built inside a co_await expression (braced lists, copies and
+// conversions into by-value parameters are destroyed twice), so every answer is built into a
+// named local first and moved into the co_await.
+
 using boost::asio::awaitable;
 
 constexpr std::string_view kCompatiblePrefix = "/compatible-mode";
@@ -52,7 +56,9 @@ awaitable<bool> authenticate(Simulator& sim, const net::Request& req, net::Respo
     co_return true;
   }
   sim.count_unauthorized();
-  co_await writer.send(json(401, std::move(route.headers), error_body(kBadKey, route.request_id)));
+  net::Response response =
+      json(401, std::move(route.headers), error_body(kBadKey, route.request_id));
+  co_await writer.send(std::move(response));
   co_return false;
 }
 
@@ -62,15 +68,17 @@ awaitable<bool> admit(Simulator& sim, const std::string& parse_error, const std:
                       net::ResponseWriter& writer, Route& route, Decision& decision) {
   if (!parse_error.empty()) {
     sim.count_bad_request(route.account);
-    co_await writer.send(
-        json(400, std::move(route.headers), invalid_parameter_body(parse_error, route.request_id)));
+    net::Response response =
+        json(400, std::move(route.headers), invalid_parameter_body(parse_error, route.request_id));
+    co_await writer.send(std::move(response));
     co_return false;
   }
   std::optional<std::size_t> found = sim.find_model(route.account, model);
   if (!found) {
     sim.count_model_not_found(route.account);
-    co_await writer.send(
-        json(404, std::move(route.headers), model_not_found_body(model, route.request_id)));
+    net::Response response =
+        json(404, std::move(route.headers), model_not_found_body(model, route.request_id));
+    co_await writer.send(std::move(response));
     co_return false;
   }
   route.model = *found;
@@ -81,8 +89,9 @@ awaitable<bool> admit(Simulator& sim, const std::string& parse_error, const std:
   if (kind.status == 429 && sim.config().retry_after) {
     append_retry_after(route.headers, decision.retry_after, sim.ratelimit_headers(route.account));
   }
-  co_await writer.send(
-      json(kind.status, std::move(route.headers), error_body(kind, route.request_id)));
+  net::Response response =
+      json(kind.status, std::move(route.headers), error_body(kind, route.request_id));
+  co_await writer.send(std::move(response));
   co_return false;
 }
 
@@ -97,9 +106,10 @@ awaitable<void> serve_chat(Simulator& sim, net::Request& req, net::ResponseWrite
     co_return;
   }
   Ticket ticket(sim, route.account, route.model, decision.fault);
-  co_await answer_chat(
-      sim, chat, {route.account, decision, std::move(route.request_id), std::move(route.headers)},
-      ticket, writer);
+  // Named, then moved: GCC 12 destroys braced temporaries in a co_await expression twice.
+  AdmittedRequest admitted{route.account, decision, std::move(route.request_id),
+                           std::move(route.headers)};
+  co_await answer_chat(sim, chat, std::move(admitted), ticket, writer);
 }
 
 awaitable<void> serve_embeddings(Simulator& sim, net::Request& req, net::ResponseWriter& writer) {
@@ -113,9 +123,9 @@ awaitable<void> serve_embeddings(Simulator& sim, net::Request& req, net::Respons
     co_return;
   }
   Ticket ticket(sim, route.account, route.model, decision.fault);
-  co_await answer_embeddings(
-      sim, embedding,
-      {route.account, decision, std::move(route.request_id), std::move(route.headers)}, writer);
+  AdmittedRequest admitted{route.account, decision, std::move(route.request_id),
+                           std::move(route.headers)};
+  co_await answer_embeddings(sim, embedding, std::move(admitted), writer);
 }
 
 // Without a key: every model (readiness probes need no key). With one: that account's models.
@@ -129,17 +139,20 @@ awaitable<void> serve_models(Simulator& sim, net::Request& req, net::ResponseWri
   int64_t created = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-  co_await writer.send(json(200, {}, models_body(sim.model_names(account), created)));
+  net::Response response =
+      json(200, net::Headers(), models_body(sim.model_names(account), created));
+  co_await writer.send(std::move(response));
 }
 
 awaitable<void> serve_not_found(net::ResponseWriter& writer, int status, std::string_view what) {
   std::string message = status == 405 ? "Method not allowed: " : "Not found: ";
   message += what;
-  co_await writer.send(json(
+  net::Response response = json(
       status, {},
       error_body(
           {status, "invalid_request_error", status == 405 ? "method_not_allowed" : "not_found", {}},
-          message, "")));
+          message, ""));
+  co_await writer.send(std::move(response));
 }
 
 awaitable<void> route_request(Simulator& sim, net::Request& req, net::ResponseWriter& writer) {
@@ -154,10 +167,12 @@ awaitable<void> route_request(Simulator& sim, net::Request& req, net::ResponseWr
   } else if (path == "/v1/models" && get) {
     co_await serve_models(sim, req, writer);
   } else if (path == "/__sim/stats" && get) {
-    co_await writer.send(json(200, {}, sim.stats_json()));
+    net::Response response = json(200, net::Headers(), sim.stats_json());
+    co_await writer.send(std::move(response));
   } else if (path == "/__sim/reset" && post) {
     sim.reset();
-    co_await writer.send(json(200, {}, R"({"reset":true})"));
+    net::Response response = json(200, net::Headers(), R"({"reset":true})");
+    co_await writer.send(std::move(response));
   } else if (path == "/v1/chat/completions" || path == "/v1/embeddings" || path == "/v1/models" ||
              path == "/__sim/stats" || path == "/__sim/reset") {
     co_await serve_not_found(writer, 405, req.method);
