@@ -1,7 +1,10 @@
 #include "core/tokens/bpe_model.h"
 
 #include <algorithm>
-#include <queue>
+#include <functional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace sluice::core::tokens {
 namespace {
@@ -81,49 +84,100 @@ std::size_t BpeModel::count_short(std::string_view piece) const {
   return n;
 }
 
+namespace {
+
+// Pending merges ordered by (rank, position): a small heap of the distinct ranks present, each
+// with a min-heap of positions. Equivalent to one heap of (rank, position) pairs, but a long piece
+// repeats few distinct pairs, so the hot heaps stay in cache (one flat heap of a million entries
+// spent most of its time on cache misses).
+class MergeQueue {
+ public:
+  void push(std::uint32_t rank, std::uint32_t pos) {
+    auto [it, inserted] = slot_of_.try_emplace(rank, 0);
+    if (inserted) {
+      if (free_.empty()) {
+        it->second = static_cast<std::uint32_t>(lists_.size());
+        lists_.emplace_back();
+      } else {
+        it->second = free_.back();
+        free_.pop_back();
+      }
+      ranks_.push_back(rank);
+      std::push_heap(ranks_.begin(), ranks_.end(), std::greater<>());
+    }
+    std::vector<std::uint32_t>& list = lists_[it->second];
+    list.push_back(pos);
+    std::push_heap(list.begin(), list.end(), std::greater<>());
+  }
+  bool empty() const { return ranks_.empty(); }
+  // REQUIRES: !empty(). The smallest rank and, within it, the leftmost position.
+  std::pair<std::uint32_t, std::uint32_t> pop() {
+    const std::uint32_t rank = ranks_.front();
+    const auto it = slot_of_.find(rank);
+    std::vector<std::uint32_t>& list = lists_[it->second];
+    std::pop_heap(list.begin(), list.end(), std::greater<>());
+    const std::uint32_t pos = list.back();
+    list.pop_back();
+    if (list.empty()) {
+      std::pop_heap(ranks_.begin(), ranks_.end(), std::greater<>());
+      ranks_.pop_back();
+      free_.push_back(it->second);
+      slot_of_.erase(it);
+    }
+    return {rank, pos};
+  }
+
+ private:
+  std::vector<std::uint32_t> ranks_;
+  std::unordered_map<std::uint32_t, std::uint32_t> slot_of_;
+  std::vector<std::vector<std::uint32_t>> lists_;
+  std::vector<std::uint32_t> free_;
+};
+
+}  // namespace
+
 // Symbols form a linked list over the original byte positions; a merge keeps the left symbol's
-// position, so (rank, position) orders candidates exactly like the reference. Stale heap entries
-// are skipped by re-checking the pair's current rank: a rank names one pair, so an equal rank
-// means the entry is still valid.
+// position, so (rank, position) orders candidates exactly like the reference. Stale entries are
+// skipped by re-checking the pair's current rank: a rank names one pair, so an equal rank means
+// the entry is still valid.
 std::size_t BpeModel::count_long(std::string_view piece) const {
   const std::size_t n = piece.size();
-  std::vector<std::uint32_t> ids(n);
-  std::vector<std::uint32_t> next(n);
-  std::vector<std::uint32_t> prev(n);
+  struct Symbol {
+    std::uint32_t id;
+    std::uint32_t prev;  // ~0 for the first symbol
+    std::uint32_t next;  // n for the last symbol
+  };
+  std::vector<Symbol> sym(n);
   for (std::size_t i = 0; i < n; ++i) {
-    ids[i] = byte_token_[static_cast<std::uint8_t>(piece[i])];
-    next[i] = static_cast<std::uint32_t>(i + 1);
-    prev[i] = static_cast<std::uint32_t>(i) - 1;  // wraps to ~0 for the first symbol
+    sym[i] = Symbol{byte_token_[static_cast<std::uint8_t>(piece[i])],
+                    static_cast<std::uint32_t>(i) - 1, static_cast<std::uint32_t>(i + 1)};
   }
   const auto kEnd = static_cast<std::uint32_t>(n);
-  using Candidate = std::uint64_t;  // rank << 32 | position: min-heap order is the merge order
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> heap;
+  MergeQueue queue;
   for (std::size_t i = 0; i + 1 < n; ++i) {
-    const Merge m = find(ids[i], ids[i + 1]);
-    if (m.rank != kNoRank) heap.push((std::uint64_t{m.rank} << 32) | i);
+    const Merge m = find(sym[i].id, sym[i + 1].id);
+    if (m.rank != kNoRank) queue.push(m.rank, static_cast<std::uint32_t>(i));
   }
   std::size_t symbols = n;
-  while (!heap.empty()) {
-    const Candidate top = heap.top();
-    heap.pop();
-    const auto pos = static_cast<std::uint32_t>(top);
-    const auto rank = static_cast<std::uint32_t>(top >> 32);
-    const std::uint32_t right = next[pos];
-    if (ids[pos] == kNoRank || right == kEnd) continue;  // merged away, or now last
-    const Merge m = find(ids[pos], ids[right]);
+  while (!queue.empty()) {
+    const auto [rank, pos] = queue.pop();
+    Symbol& s = sym[pos];
+    if (s.id == kNoRank || s.next == kEnd) continue;  // merged away, or now last
+    Symbol& right = sym[s.next];
+    const Merge m = find(s.id, right.id);
     if (m.rank != rank) continue;
-    ids[pos] = m.merged;
-    ids[right] = kNoRank;
-    next[pos] = next[right];
-    if (next[pos] != kEnd) prev[next[pos]] = pos;
+    s.id = m.merged;
+    right.id = kNoRank;
+    s.next = right.next;
+    if (s.next != kEnd) sym[s.next].prev = pos;
     --symbols;
-    if (prev[pos] != kNoRank) {
-      const Merge l = find(ids[prev[pos]], ids[pos]);
-      if (l.rank != kNoRank) heap.push((std::uint64_t{l.rank} << 32) | prev[pos]);
+    if (s.prev != kNoRank) {
+      const Merge l = find(sym[s.prev].id, s.id);
+      if (l.rank != kNoRank) queue.push(l.rank, s.prev);
     }
-    if (next[pos] != kEnd) {
-      const Merge r = find(ids[pos], ids[next[pos]]);
-      if (r.rank != kNoRank) heap.push((std::uint64_t{r.rank} << 32) | pos);
+    if (s.next != kEnd) {
+      const Merge r = find(s.id, sym[s.next].id);
+      if (r.rank != kNoRank) queue.push(r.rank, pos);
     }
   }
   return symbols;
