@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--texts", type=int, default=2000)
     ap.add_argument("--chats", type=int, default=300)
-    ap.add_argument("--models", default="qwen3-max")
+    ap.add_argument("--models", default="qwen3-max,gpt-4o,deepseek-chat")
     args = ap.parse_args()
 
     ensure_node_modules()

@@ -24,6 +24,11 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 
 std::optional<Vocabulary> vocabulary_of(std::string_view model) {
   if (starts_with_ci(model, "qwen") || starts_with_ci(model, "qwq")) return Vocabulary::Qwen3;
+  if (starts_with_ci(model, "deepseek")) return Vocabulary::DeepSeekV3;
+  for (const std::string_view p :
+       {"gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4", "chatgpt", "gpt-oss"}) {
+    if (starts_with_ci(model, p)) return Vocabulary::O200k;
+  }
   return std::nullopt;
 }
 

@@ -27,6 +27,15 @@ TEST(TokenCounter, CountsQwenTextExactly) {
   EXPECT_EQ(count_text("qwen3-max", ""), 0u);
 }
 
+TEST(TokenCounter, CountsOpenAiAndDeepSeekTextExactly) {
+  EXPECT_TRUE(is_exact("gpt-4o-mini"));
+  EXPECT_TRUE(is_exact("o3"));
+  EXPECT_TRUE(is_exact("DeepSeek-V3"));
+  EXPECT_FALSE(is_exact("gpt-3.5-turbo"));  // cl100k is not embedded
+  EXPECT_EQ(count_text("gpt-4o", "hello world\n"), 3u);
+  EXPECT_EQ(count_text("deepseek-chat", "hello world\n"), 3u);
+}
+
 TEST(TokenCounter, CountsQwenChatWithTemplate) {
   const std::vector<ChatMessage> messages = {
       {"system", "You are helpful."},
