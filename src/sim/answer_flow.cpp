@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 namespace sluice::sim {
 namespace {
@@ -37,6 +38,18 @@ core::Duration tokens_time(const LatencyConfig& latency, uint64_t tokens) {
   if (latency.tokens_per_second <= 0) return core::Duration::zero();
   return std::chrono::duration_cast<core::Duration>(
       std::chrono::duration<double>(static_cast<double>(tokens) / latency.tokens_per_second));
+}
+
+// The last answer built on this thread, reused when the same prompt asks for the same length
+// (load tests repeat one body); shared so that a stream in progress keeps its own.
+std::shared_ptr<const AnswerText> answer_text(uint64_t seed, uint64_t tokens) {
+  thread_local std::shared_ptr<const AnswerText> last;
+  thread_local uint64_t last_seed = 0;
+  if (!last || last_seed != seed || last->piece_count() != tokens) {
+    last = std::make_shared<const AnswerText>(seed, static_cast<uint32_t>(tokens));
+    last_seed = seed;
+  }
+  return last;
 }
 
 int64_t unix_seconds() {
@@ -132,8 +145,9 @@ awaitable<void> answer_chat(Simulator& sim, const ChatRequest& chat, AdmittedReq
     first_at += sim.faults(a.account).slow_first_byte_delay;
   }
   if (co_await early_fault(sim, a, first_at, writer)) co_return;
-  AnswerText text(hash_text("answer", sim.config().seed ^ chat.prompt_hash),
-                  static_cast<uint32_t>(a.decision.answer_tokens));
+  std::shared_ptr<const AnswerText> answer = answer_text(
+      hash_text("answer", sim.config().seed ^ chat.prompt_hash), a.decision.answer_tokens);
+  const AnswerText& text = *answer;
   if (chat.stream) {
     ticket.add_completion_tokens(co_await stream_chat(sim, chat, a, text, first_at, writer));
     co_return;

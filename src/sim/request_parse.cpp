@@ -17,11 +17,16 @@ od::parser& thread_parser() {
   return parser;
 }
 
-simdjson::padded_string_view padded(std::string& body) {
-  if (body.capacity() - body.size() < simdjson::SIMDJSON_PADDING) {
-    body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+// The body itself when its capacity leaves simdjson's padding, else a copy in a per-thread
+// buffer that keeps its capacity (no allocation per request once warm).
+simdjson::padded_string_view padded(const std::string& body) {
+  if (body.capacity() - body.size() >= simdjson::SIMDJSON_PADDING) {
+    return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
   }
-  return simdjson::padded_string_view(body.data(), body.size(), body.capacity());
+  thread_local std::string copy;
+  copy.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  copy.assign(body);
+  return simdjson::padded_string_view(copy.data(), copy.size(), copy.capacity());
 }
 
 // Counts and hashes a message's content: a string, or an array of parts with "text".
@@ -182,7 +187,7 @@ std::string read_embedding_field(std::string_view key, od::value value, Embeddin
 
 // Iterates the top-level object, handing each field to `read`; checks nothing trails it.
 template <typename Read>
-std::string for_each_field(std::string& body, Read&& read) {
+std::string for_each_field(const std::string& body, Read&& read) {
   od::document doc;
   if (thread_parser().iterate(padded(body)).get(doc)) return kNotJson;
   od::object root;
@@ -201,7 +206,7 @@ std::string for_each_field(std::string& body, Read&& read) {
 
 }  // namespace
 
-std::string parse_chat_request(std::string& body, ChatRequest& out) {
+std::string parse_chat_request(const std::string& body, ChatRequest& out) {
   bool has_messages = false;
   std::string error = for_each_field(body, [&](std::string_view key, od::value value) {
     return read_chat_field(key, value, out, has_messages);
@@ -212,7 +217,7 @@ std::string parse_chat_request(std::string& body, ChatRequest& out) {
   return {};
 }
 
-std::string parse_embedding_request(std::string& body, EmbeddingRequest& out) {
+std::string parse_embedding_request(const std::string& body, EmbeddingRequest& out) {
   bool has_input = false;
   std::string error = for_each_field(body, [&](std::string_view key, od::value value) {
     return read_embedding_field(key, value, out, has_input);

@@ -26,8 +26,8 @@ struct EmbeddingRequest {
 };
 
 // Each returns an empty string on success, else what is wrong, worded for the 400 answer.
-// `body` may be reallocated to carry simdjson's padding.
-std::string parse_chat_request(std::string& body, ChatRequest& out);
-std::string parse_embedding_request(std::string& body, EmbeddingRequest& out);
+// A body without room for simdjson's padding is copied to a per-thread buffer.
+std::string parse_chat_request(const std::string& body, ChatRequest& out);
+std::string parse_embedding_request(const std::string& body, EmbeddingRequest& out);
 
 }  // namespace sluice::sim

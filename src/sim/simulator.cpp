@@ -19,12 +19,12 @@ struct Simulator::Account {
     return limits;
   }
   std::mutex mu;
-  AccountLedger ledger;                                   // guarded by mu
-  Rng rng;                                                // guarded by mu
-  uint64_t bad_request = 0;                               // guarded by mu
-  uint64_t model_not_found = 0;                           // guarded by mu
-  std::unordered_map<std::string, std::size_t> by_model;  // immutable
-  LatencyConfig latency;                                  // immutable
+  AccountLedger ledger;          // guarded by mu
+  Rng rng;                       // guarded by mu
+  uint64_t bad_request = 0;      // guarded by mu
+  uint64_t model_not_found = 0;  // guarded by mu
+  NameIndex by_model;            // immutable
+  LatencyConfig latency;         // immutable
 };
 
 Simulator::Simulator(SimConfig config, const core::Clock& clock)
@@ -42,7 +42,7 @@ Simulator::Simulator(SimConfig config, const core::Clock& clock)
 Simulator::~Simulator() = default;
 
 std::optional<std::size_t> Simulator::find_account(std::string_view key) const {
-  auto it = by_key_.find(std::string(key));
+  auto it = by_key_.find(key);
   if (it == by_key_.end()) return std::nullopt;
   return it->second;
 }
@@ -50,7 +50,7 @@ std::optional<std::size_t> Simulator::find_account(std::string_view key) const {
 std::optional<std::size_t> Simulator::find_model(std::size_t account,
                                                  std::string_view model) const {
   const auto& by_model = accounts_[account]->by_model;
-  auto it = by_model.find(std::string(model));
+  auto it = by_model.find(model);
   if (it == by_model.end()) return std::nullopt;
   return it->second;
 }

@@ -28,6 +28,13 @@ struct Decision {
   bool admitted() const { return !refusal.has_value(); }
 };
 
+// Look-ups by std::string_view without building a std::string (the request path).
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using NameIndex = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
+
 class Simulator {
  public:
   // REQUIRES: validate_sim_config(config) is empty. `clock` must outlive the simulator.
@@ -71,7 +78,7 @@ class Simulator {
   SimConfig config_;
   const core::Clock& clock_;
   std::vector<std::unique_ptr<Account>> accounts_;
-  std::unordered_map<std::string, std::size_t> by_key_;
+  NameIndex by_key_;
   std::atomic<uint64_t> unauthorized_{0};
   std::atomic<uint64_t> request_counter_{0};
 };
