@@ -1,5 +1,6 @@
 #include "core/billing/price_table.h"
 
+#include "core/billing/admission.h"
 #include "core/billing/cost.h"
 
 #include <gtest/gtest.h>
@@ -114,6 +115,13 @@ TEST(MaxListCost, UsesMaxTokensOrTheModelsDefaultCompletion) {
   EXPECT_EQ(max_list_cost(p, 1000, 0), 1000 * 1200 + 65536 * 6000);
   // tier of the estimate: 40000 in at 2.40, 100 out at 12.00
   EXPECT_EQ(max_list_cost(p, 40000, 100), 40000 * 2400 + 100 * 12000);
+}
+
+TEST(MaxChargeFor, TakesTheDearestModelOfTheFallbackChainTimesTheKeyMultiplier) {
+  const std::vector<std::string> chain{"qwen-plus", "qwen3-max", "no-price"};
+  // qwen3-max: 1000 * 1200 + 500 * 6000 = 4'200'000; * 0.5
+  EXPECT_EQ(max_charge_for(kTable, chain, 1000, 500, 0.5), 2'100'000);
+  EXPECT_EQ(max_charge_for(kTable, std::vector<std::string>{"no-price"}, 1000, 500, 1.0), 0);
 }
 
 }  // namespace
