@@ -53,6 +53,9 @@ struct PoolOptions {
   std::size_t max_queue = 1024;                  // waiting requests per model
   std::int64_t default_completion_tokens = 512;  // before any answer taught the model's length
   std::vector<FallbackChain> fallbacks;
+  // Learn the limits a channel's configuration leaves out even for models with built-in
+  // defaults (the defaults then only cap what is learned). Off: built-in defaults are enforced.
+  bool learn_unconfigured = false;
   // Unknown limits: the first guesses and how they move.
   AimdOptions learn_rpm{60, 1, 1e9, 0.7, 1.0, 0.9, 8};
   AimdOptions learn_tpm{100'000, 1'000, 1e12, 0.7, 2'000, 0.9, 8};

@@ -29,6 +29,18 @@ std::string_view to_string(RejectReason r) {
   return "unknown";
 }
 
+namespace {
+
+// A published default caps what is learned for the model (and the first guess).
+AimdOptions capped_by(AimdOptions o, std::int64_t published) {
+  if (published <= 0) return o;
+  o.ceiling = static_cast<double>(published);
+  o.initial = std::min(o.initial, o.ceiling);
+  return o;
+}
+
+}  // namespace
+
 QuotaPool::QuotaPool(std::vector<ChannelSpec> channels, PoolOptions options)
     : options_(std::move(options)) {
   if (!options_.make_windows) {
@@ -69,16 +81,16 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
         am.account = account;
         am.model = model;
         const auto builtin = builtin_limits(ms.model).value_or(ModelLimits{});
-        am.configured.rpm = ms.limits.rpm > 0 ? ms.limits.rpm : builtin.rpm;
-        am.configured.tpm = ms.limits.tpm > 0 ? ms.limits.tpm : builtin.tpm;
+        const ModelLimits fill = options_.learn_unconfigured ? ModelLimits{} : builtin;
+        am.configured.rpm = ms.limits.rpm > 0 ? ms.limits.rpm : fill.rpm;
+        am.configured.tpm = ms.limits.tpm > 0 ? ms.limits.tpm : fill.tpm;
         // An explicit RPS wins; else the built-in one goes with a built-in RPM; else derived.
-        am.configured.rps =
-            ms.limits.rps > 0 ? ms.limits.rps : (ms.limits.rpm > 0 ? 0 : builtin.rps);
+        am.configured.rps = ms.limits.rps > 0 ? ms.limits.rps : (ms.limits.rpm > 0 ? 0 : fill.rps);
         am.tps = ms.tps;
         am.learn_rpm = am.configured.rpm == 0;
         am.learn_tpm = am.configured.tpm == 0;
-        am.rpm_learner = AimdLimit(options_.learn_rpm);
-        am.tpm_learner = AimdLimit(options_.learn_tpm);
+        am.rpm_learner = AimdLimit(capped_by(options_.learn_rpm, builtin.rpm));
+        am.tpm_learner = AimdLimit(capped_by(options_.learn_tpm, builtin.tpm));
         am.windows = options_.make_windows(account, ms.model, options_.window_shape);
         account_models_.push_back(std::move(am));
         it->second = static_cast<int>(account_models_.size()) - 1;

@@ -282,3 +282,34 @@ TEST(QuotaPoolOutcome, ZeroRemainingCoolsUntilReset) {
 
 }  // namespace
 }  // namespace sluice::core
+
+namespace sluice::core {
+namespace {
+
+using namespace testing;
+
+TEST(QuotaPoolLearning, UnconfiguredKnownModelIsLearnedUnderItsPublishedCap) {
+  PoolOptions o;
+  o.learn_unconfigured = true;
+  o.learn_rpm.initial = 599;
+  QuotaPool pool({channel("a", "", {}, "qwen3-max")}, o);
+  auto m = pool.snapshot(kT0).channels[0].models[0];
+  EXPECT_TRUE(m.rpm_learned);
+  EXPECT_TRUE(m.tpm_learned);
+  EXPECT_EQ(m.effective.rpm, 599);
+  EXPECT_EQ(m.effective.tpm, 100'000);
+  // Grows while binding, but never past the published 600 RPM.
+  TimePoint t = kT0;
+  for (int i = 0; i < 7'000; ++i) {  // offered faster than the pacer lets through
+    const AdmitResult r = pool.admit(request("qwen3-max", t, 10, 10), t);
+    if (const auto* g = std::get_if<Granted>(&r)) {
+      pool.complete(g->reservation, outcome(OutcomeClass::Success), usage(10, 10), t);
+    }
+    t += milliseconds(10);
+  }
+  m = pool.snapshot(t).channels[0].models[0];
+  EXPECT_EQ(m.effective.rpm, 600);
+}
+
+}  // namespace
+}  // namespace sluice::core
