@@ -12,7 +12,9 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr double kPressed = 0.9;  // a window this full means the limit was binding
+constexpr double kPressed = 0.9;
+static_assert(static_cast<std::size_t>(OutcomeClass::Reset) + 1 ==
+              kOutcomeClasses);  // a window this full means the limit was binding
 
 Duration at_least_one_second(Duration d) { return std::max<Duration>(d, seconds(1)); }
 
@@ -39,6 +41,7 @@ void QuotaPool::complete(const Reservation& res, const Classification& c, const 
   ModelState& m = models_[idx(rec.model)];
   --ch.in_flight;
   --am.in_flight;
+  ++counters_.outcomes[static_cast<std::size_t>(c.outcome)];
 
   if (usage.reported && (c.outcome == OutcomeClass::Success || server_side(c.outcome))) {
     am.windows->settle(rec.reserved, usage.prompt_tokens, usage.completion_tokens, rec.admitted_at,

@@ -108,6 +108,7 @@ PoolRateLimit QuotaPool::rate_limit_values(int model, TimePoint now) {
 Rejected QuotaPool::reject(int model, RejectReason reason, const RequestView& r, TimePoint now) {
   Rejected rej;
   rej.reason = reason;
+  ++counters_.rejected[static_cast<std::size_t>(reason)];
   RequestView open = r;
   open.excluded_count = 0;  // a retry later may use any channel
   const Duration wait = projected_wait(model, open, now);
@@ -160,6 +161,8 @@ void QuotaPool::finish_expired(std::uint32_t slot, TimePoint now) {
       if (fb == t.queued_model || !models_[idx(fb)].queue.empty()) continue;
       if (auto res = try_grant(fb, t.request, now)) {
         res->fallback = true;
+        ++counters_.granted_after_wait;
+        ++counters_.fallbacks;
         t.state = TicketState::Granted;
         t.granted = *res;
         woken_.push_back({slot, t.generation});
@@ -182,6 +185,8 @@ TimePoint QuotaPool::dispatch_model(int model, TimePoint now) {
     auto res = try_grant(model, t.request, now);
     if (!res) break;
     res->fallback = model != t.asked_model;
+    ++counters_.granted_after_wait;
+    if (res->fallback) ++counters_.fallbacks;
     m.queue.pop_front();
     t.state = TicketState::Granted;
     t.granted = *res;

@@ -43,6 +43,7 @@ PoolSnapshot QuotaPool::snapshot(TimePoint now) {
   for (const ModelState& m : models_) {
     s.models.push_back({m.name, m.queue.size(), m.completion.expected()});
   }
+  s.counters = counters_;
   return s;
 }
 

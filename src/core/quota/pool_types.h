@@ -193,9 +193,23 @@ struct ModelQueueSnapshot {
   std::int64_t expected_completion_tokens = 0;
 };
 
+inline constexpr std::size_t kRejectReasons = 6;
+inline constexpr std::size_t kOutcomeClasses = 11;
+
+// Totals since the pool was built, for Prometheus counters.
+struct PoolCounters {
+  std::uint64_t granted_at_once = 0;  // admitted without waiting
+  std::uint64_t granted_after_wait = 0;
+  std::uint64_t queued = 0;
+  std::uint64_t fallbacks = 0;  // grants on a model other than the one asked
+  std::array<std::uint64_t, kRejectReasons> rejected{};   // by RejectReason
+  std::array<std::uint64_t, kOutcomeClasses> outcomes{};  // complete() calls by OutcomeClass
+};
+
 struct PoolSnapshot {
   std::vector<ChannelSnapshot> channels;
   std::vector<ModelQueueSnapshot> models;
+  PoolCounters counters;
 };
 
 }  // namespace sluice::core

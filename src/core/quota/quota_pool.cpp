@@ -11,6 +11,8 @@ namespace sluice::core {
 
 using pool_detail::ReservationRecord;
 
+static_assert(static_cast<std::size_t>(RejectReason::Cancelled) + 1 == kRejectReasons);
+
 std::string_view to_string(RejectReason r) {
   switch (r) {
     case RejectReason::Saturated:
@@ -250,6 +252,7 @@ AdmitResult QuotaPool::admit(const AdmitRequest& request, TimePoint now) {
   if (model < 0) {
     Rejected rej;
     rej.reason = RejectReason::UnknownModel;
+    ++counters_.rejected[static_cast<std::size_t>(rej.reason)];
     return rej;
   }
   return decide(model, r, now);
@@ -268,6 +271,8 @@ AdmitResult QuotaPool::decide(int asked, const RequestView& r, TimePoint now) {
     if (m.queue.empty()) {
       if (auto res = try_grant(model, r, now)) {
         res->fallback = pos > 0;
+        ++counters_.granted_at_once;
+        if (res->fallback) ++counters_.fallbacks;
         return Granted{*res};
       }
     }
@@ -279,6 +284,7 @@ AdmitResult QuotaPool::decide(int asked, const RequestView& r, TimePoint now) {
       queue_full = true;
       continue;
     }
+    ++counters_.queued;
     return enqueue(asked, model, r, now);
   }
   const RejectReason reason = !any_up      ? RejectReason::NoChannels

@@ -67,6 +67,8 @@ class QuotaPool {
 
   // The attempt ended (any outcome, streamed or not). Reconciles the reservation with `usage`
   // and applies `outcome` to the channel and account. Ignores an unknown/ended reservation.
+  // A client that disconnects mid-stream is not the upstream's fault: pass a Success
+  // classification with the partial usage, so no breaker or cooldown reacts to it.
   void complete(const Reservation& reservation, const Classification& outcome, const Usage& usage,
                 TimePoint now);
   // The request never reached the upstream: everything it reserved is returned.
@@ -146,6 +148,7 @@ class QuotaPool {
   std::vector<TicketId> woken_;
   std::vector<std::uint32_t> expired_scratch_;
   std::uint32_t mark_epoch_ = 0;
+  PoolCounters counters_;
 };
 
 }  // namespace sluice::core

@@ -24,6 +24,7 @@ TEST(QuotaPoolOutcome, RateLimitCoolsTheAccountForRetryAfterAndFailsOver) {
   const auto snap = pool.snapshot(kT0);
   EXPECT_EQ(model_of(snap, 0).cooldown_until, kT0 + seconds(7));
   EXPECT_EQ(model_of(snap, 0).cooldown_reason, "limit_requests");
+  EXPECT_EQ(snap.counters.outcomes[static_cast<std::size_t>(OutcomeClass::RateLimited)], 1u);
   EXPECT_FALSE(snap.channels[0].disabled);
   EXPECT_EQ(model_of(snap, 0).usage.rpm_used, 1);  // the provider counted the request
   EXPECT_EQ(model_of(snap, 0).usage.tpm_used, 0);  // but no tokens

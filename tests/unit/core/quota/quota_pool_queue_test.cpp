@@ -201,6 +201,9 @@ TEST(QuotaPoolFallback, FallsBackWhenProjectedWaitExceedsMaxWait) {
   EXPECT_EQ(pool.model_name(res.model), "qwen-plus");
   const auto third = granted(pool.admit(request("qwen3-max", kT0 + seconds(5)), kT0));
   EXPECT_EQ(pool.model_name(third.model), "qwen-turbo");
+  const auto counters = pool.snapshot(kT0).counters;
+  EXPECT_EQ(counters.granted_at_once, 3u);
+  EXPECT_EQ(counters.fallbacks, 2u);
 }
 
 TEST(QuotaPoolFallback, QueuesOnPrimaryWhenItsWaitFits) {
@@ -220,6 +223,8 @@ TEST(QuotaPoolFallback, NotWhenDisallowed) {
   const auto rej = rejected(pool.admit(r, kT0));
   EXPECT_EQ(rej.reason, RejectReason::Saturated);
   EXPECT_EQ(rej.retry_after_seconds, 61);
+  EXPECT_EQ(pool.snapshot(kT0).counters.rejected[static_cast<std::size_t>(RejectReason::Saturated)],
+            1u);
 }
 
 TEST(QuotaPoolFallback, FallsBackWhenAllChannelsOfTheModelAreDown) {
