@@ -43,7 +43,8 @@ class Process:
         raise RuntimeError(f"{url} not ready in {timeout}s:\n{self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return pathlib.Path(self.log_path).read_text(errors="replace")
 
     def stop(self, timeout=20.0) -> int:
@@ -54,7 +55,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
         return self.proc.returncode
 
 

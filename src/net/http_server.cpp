@@ -324,7 +324,8 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     }
     in_flight.fetch_sub(1);
     if (!writer.started()) {
-      co_await writer.send(error_response(TransportError::HandlerFailed, 0));
+      Response failed = error_response(TransportError::HandlerFailed, 0);
+      co_await writer.send(std::move(failed));
     }
     conn.busy = false;
     if (!writer.reusable()) break;

@@ -38,9 +38,10 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
       co_return;
     }
   }
-  co_await reply_error(ctx, last_error ? *last_error
-                                       : proto::unavailable("No channel can serve `" +
-                                                            ctx.served_model + "` right now."));
+  const proto::ApiError error =
+      last_error ? *last_error
+                 : proto::unavailable("No channel can serve `" + ctx.served_model + "` right now.");
+  co_await reply_error(ctx, error);
 }
 
 awaitable<void> serve_models(RequestContext& ctx) {
@@ -81,17 +82,20 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
       co_await serve_api(ctx, *endpoint, metrics_);
       --metrics_.in_flight();
     } else {
-      co_await reply_error(ctx, proto::method_not_allowed("Use POST for " + ctx.route + "."));
+      const auto error = proto::method_not_allowed("Use POST for " + ctx.route + ".");
+      co_await reply_error(ctx, error);
     }
   } else if (path == "/v1/models" && is_get) {
     ctx.route = "/v1/models";
     co_await serve_models(ctx);
   } else if (path == "/healthz" && is_get) {
     ctx.route = "/healthz";
-    co_await reply(ctx, net::Response{200, {}, "application/json", "{\"status\":\"ok\"}"});
+    net::Response health{200, {}, "application/json", "{\"status\":\"ok\"}"};
+    co_await reply(ctx, std::move(health));
   } else if (path == "/metrics" && is_get) {
     ctx.route = "/metrics";
-    co_await reply(ctx, net::Response{200, {}, "text/plain; version=0.0.4", metrics_.render()});
+    net::Response metrics{200, {}, "text/plain; version=0.0.4", metrics_.render()};
+    co_await reply(ctx, std::move(metrics));
   } else {
     ctx.route = "other";
     co_await reply_error(

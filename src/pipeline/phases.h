@@ -13,8 +13,7 @@
 namespace sluice::pipeline {
 
 // Sends an OpenAI-shaped error (plus x-request-id) unless the answer has already started.
-boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error,
-                                         net::Headers extra = {});
+boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error);
 // Sends a complete answer with x-request-id; marks the first byte as sent.
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response);
 // The headers every answer of this request carries.

@@ -96,7 +96,8 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
                                                                : "stream ended without [DONE]";
     auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +
                                     ctx.upstream_error + "); the answer is incomplete.");
-    co_await ctx.writer.write(proto::to_sse_event(error));
+    const std::string event = proto::to_sse_event(error);
+    co_await ctx.writer.write(event);
     ctx.status = 502;
   }
   co_await ctx.writer.finish();

@@ -20,11 +20,9 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) 
   co_await ctx.writer.send(std::move(response));
 }
 
-boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error,
-                                         net::Headers extra) {
+boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error) {
   net::Response response;
   response.status = error.status;
-  response.headers = std::move(extra);
   response.body = proto::to_json(error);
   co_await reply(ctx, std::move(response));
 }
