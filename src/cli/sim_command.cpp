@@ -157,6 +157,12 @@ void add_sim_command(CLI::App& app) {
                   "slow_first_byte_ms=N]");
   cmd->add_option("--seed", flags->seed, "seed of every random decision");
   cmd->add_option("--threads", flags->threads, "event loops (default: one per core)");
+  // A repeated scalar flag takes its last value (wrappers add defaults, callers override them).
+  for (CLI::Option* option : cmd->get_options()) {
+    if (option->get_name() != "--model" && option->get_expected_max() == 1) {
+      option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
+  }
   cmd->callback([flags] { run_sim(*flags); });
 }
 
