@@ -9,7 +9,10 @@ connections=${2:-64}
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
 export ACCOUNTS=${ACCOUNTS:-4}
 
-"$bin" sim --listen 127.0.0.1:"$port" --accounts "$ACCOUNTS" --latency-ms 0 --threads "${THREADS:-1}" \
+# With PIN=1 the simulator runs on CPU 0 and wrk on CPU 1, so neither steals the other's core.
+sim_cpu=() wrk_cpu=()
+if [ "${PIN:-0}" = 1 ]; then sim_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1); fi
+"${sim_cpu[@]}" "$bin" sim --listen 127.0.0.1:"$port" --accounts "$ACCOUNTS" --latency-ms 0 --threads "${THREADS:-1}" \
   --answer-tokens 16 >/dev/null &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
@@ -29,7 +32,7 @@ print(sum(m["accepted"] for a in s["accounts"].values() for m in a["models"].val
 echo "sluice sim on port $port, ${THREADS:-1} event loop(s), $connections connections, ${seconds}s"
 cpu0=$(cpu)
 n0=$(accepted)
-wrk -t "${WRK_THREADS:-1}" -c "$connections" -d "${seconds}s" -s "$here/chat.lua" \
+"${wrk_cpu[@]}" wrk -t "${WRK_THREADS:-1}" -c "$connections" -d "${seconds}s" -s "$here/chat.lua" \
   "http://127.0.0.1:$port" | grep -E "requests/s:|requests:|latency p"
 cpu1=$(cpu)
 n1=$(accepted)

@@ -86,6 +86,13 @@ std::string joined(const std::vector<std::string>& models) {
   return out.empty() ? "*" : out;
 }
 
+// The allowed models as a JSON array; [] means every model.
+std::string json_models(const std::vector<std::string>& models) {
+  std::string out = "[";
+  for (const auto& m : models) out += (out.size() > 1 ? "," : "") + json_string(m);
+  return out + "]";
+}
+
 void run_create(const KeysOptions& o) {
   ports::NewKey key{.name = o.name, .models = o.models, .price_multiplier = o.price_multiplier};
   if (o.budget_usd) {
@@ -134,8 +141,7 @@ void run_list(const KeysOptions& o) {
           k.id, json_string(k.name), json_string(k.hint),
           k.budget ? fmt::format("{:.9f}", core::billing::nano_to_usd(*k.budget)) : "null",
           core::billing::nano_to_usd(k.spent), k.rpm ? std::to_string(*k.rpm) : "null",
-          k.tpm ? std::to_string(*k.tpm) : "null", json_string(joined(k.models)),
-          k.price_multiplier,
+          k.tpm ? std::to_string(*k.tpm) : "null", json_models(k.models), k.price_multiplier,
           k.expires_at ? json_string(store::format_utc_time(*k.expires_at)) : "null",
           state_name(k, now));
     }

@@ -1,7 +1,7 @@
 // The one binary. main() only wires the subcommands; each lives in its own file.
-#include <CLI/CLI.hpp>
-
 #include "cli/commands.h"
+
+#include <CLI/CLI.hpp>
 
 int main(int argc, char** argv) {
   CLI::App app{"sluice: an OpenAI-compatible gateway that pools rate-limited LLM accounts"};

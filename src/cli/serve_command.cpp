@@ -55,6 +55,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   options.threads = config.threads;
   options.body_limit = config.body_limit;
   options.drain_timeout = config.drain_timeout;
+  options.request_timeout = config.request_timeout;
   pipeline::Gateway gateway{runtime_or_throw(std::move(config))};
   net::HttpServer server{options, [&gateway](net::Request& request, net::ResponseWriter& writer) {
                            return gateway.handle(request, writer);

@@ -274,6 +274,8 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
   }
   if (root["drain_timeout"])
     config.drain_timeout = as_duration(root["drain_timeout"], "drain_timeout");
+  if (root["request_timeout"])
+    config.request_timeout = as_duration(root["request_timeout"], "request_timeout");
   if (root["max_wait_seconds"]) {
     config.max_wait_seconds = as_double(root["max_wait_seconds"], "max_wait_seconds");
     if (config.max_wait_seconds < 0) fail("max_wait_seconds", "must be >= 0");
@@ -293,10 +295,10 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   Config config;
   if (!root || root.IsNull()) fail("channels", "is required (the configuration is empty)");
   if (!root.IsMap()) fail("", "the configuration must be a YAML map");
-  check_keys(
-      root, "",
-      {"listen", "threads", "admin_token", "storage", "channels", "keys", "fallbacks", "timeouts",
-       "body_limit", "drain_timeout", "max_wait_seconds", "fallback_default", "log_format"});
+  check_keys(root, "",
+             {"listen", "threads", "admin_token", "storage", "channels", "keys", "fallbacks",
+              "timeouts", "body_limit", "drain_timeout", "request_timeout", "max_wait_seconds",
+              "fallback_default", "log_format"});
   parse_scalars(root, env, config);
 
   const auto channels = root["channels"];

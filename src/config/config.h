@@ -62,6 +62,8 @@ struct Config {
   Timeouts timeouts;
   std::size_t body_limit = 8 << 20;
   std::chrono::milliseconds drain_timeout{15000};
+  // A client must deliver a whole request within this; slower ones get 408.
+  std::chrono::milliseconds request_timeout{30000};
   double max_wait_seconds = 30;
   bool fallback_default = true;
   std::string log_format = "json";
@@ -82,10 +84,10 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 //               models: {MODEL: {rpm, rps, tpm, upstream_model}} or [MODEL, ...],
 //               weight >= 1, priority, max_in_flight >= 0, cost_multiplier > 0}]
 //   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}
-//   timeouts: {connect, first_byte, idle, total} and drain_timeout: durations ("500ms", "5s",
-//   "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" | max_wait_seconds
-//   | fallback_default: bool | log_format: json|text. A relative ca_file is relative to the
-//   working directory.
+//   timeouts: {connect, first_byte, idle, total} and drain_timeout, request_timeout: durations
+//   ("500ms", "5s", "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" |
+//   max_wait_seconds | fallback_default: bool | log_format: json|text. A relative ca_file is
+//   relative to the working directory.
 // Models named in keys and fallbacks must be served by some channel.
 // env_lookup resolves ${VAR} in api_key, keys[].key, admin_token and storage (an unset variable is
 // an error naming the field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.

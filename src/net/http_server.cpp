@@ -28,6 +28,29 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
 };
 
+// Ends a pending read when a client is too slow, by shutting the socket's receiving side. Shared
+// with the timer's handler, which may run after the connection has moved on: cancel() disarms it.
+struct ReadDeadline : std::enable_shared_from_this<ReadDeadline> {
+  explicit ReadDeadline(const asio::any_io_executor& executor) : timer(executor) {}
+  void arm(tcp::socket& target, std::chrono::milliseconds timeout) {
+    socket = &target;
+    timer.expires_after(timeout);
+    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->socket) return;
+      self->fired = true;
+      beast::error_code ignored;
+      self->socket->shutdown(tcp::socket::shutdown_receive, ignored);
+    });
+  }
+  void cancel() {
+    socket = nullptr;
+    timer.cancel();
+  }
+  asio::steady_timer timer;
+  tcp::socket* socket = nullptr;
+  bool fired = false;
+};
+
 // A set of connections owned by one event loop; only touched from that loop's thread.
 using ConnectionSet = std::unordered_set<Connection*>;
 
@@ -296,18 +319,26 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    // An idle keep-alive connection may wait longer than a request in progress may take.
-    conn.stream.expires_after(first ? options.request_timeout : options.idle_timeout);
+    // The stream's own timeout would close the socket, leaving no way to answer 408; this
+    // deadline only shuts the receiving side, so the pending read ends and the answer can go out.
+    // An idle keep-alive connection may wait longer than a started request may take.
+    conn.stream.expires_never();  // a write timeout must not carry over to this read
+    auto deadline = std::make_shared<ReadDeadline>(conn.stream.get_executor());
+    deadline->arm(conn.stream.socket(), first ? options.request_timeout : options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kTuple);
-    if (hec) {
-      co_await answer_read_error(conn, hec);
-      break;
+    if (!hec) {
+      conn.busy = true;
+      deadline->arm(conn.stream.socket(), options.request_timeout);
+      auto [rec, rn] = co_await http::async_read(conn.stream, buffer, parser, kTuple);
+      hec = rec;
     }
-    conn.busy = true;
-    conn.stream.expires_after(options.request_timeout);
-    auto [rec, rn] = co_await http::async_read(conn.stream, buffer, parser, kTuple);
-    if (rec) {
-      co_await answer_read_error(conn, rec);
+    deadline->cancel();
+    if (hec) {
+      if (deadline->fired && parser.got_some()) {
+        co_await answer_read_error(conn, beast::error::timeout);
+      } else if (!deadline->fired) {
+        co_await answer_read_error(conn, hec);
+      }
       break;
     }
     first = false;

@@ -137,8 +137,9 @@ Queued QuotaPool::enqueue(int asked, int model, const RequestView& r, TimePoint 
   t.asked_model = asked;
   t.queued_model = model;
   t.request = r;
-  models_[idx(model)].queue.push({slot, r.key_id, r.priority, r.key_weight, r.deadline});
-  return Queued{TicketId{slot, t.generation}, wake_time(model, r.deadline, now)};
+  const TimePoint leave_at = queue_deadline(r, asked, model, now);
+  models_[idx(model)].queue.push({slot, r.key_id, r.priority, r.key_weight, leave_at});
+  return Queued{TicketId{slot, t.generation}, wake_time(model, leave_at, now)};
 }
 
 TimePoint QuotaPool::wake_time(int model, TimePoint deadline, TimePoint now) {
@@ -152,20 +153,44 @@ TimePoint QuotaPool::wake_time(int model, TimePoint deadline, TimePoint now) {
   return std::min(deadline, at);
 }
 
+int QuotaPool::next_link(int asked, int model) const {
+  const auto& chain = models_[idx(asked)].fallbacks;
+  if (model == asked) return chain.empty() ? -1 : chain.front();
+  const auto it = std::find(chain.begin(), chain.end(), model);
+  return it == chain.end() || it + 1 == chain.end() ? -1 : *(it + 1);
+}
+
+TimePoint QuotaPool::queue_deadline(const RequestView& r, int asked, int model, TimePoint now) {
+  if (!r.allow_fallback || next_link(asked, model) < 0 || r.deadline <= now) return r.deadline;
+  // Keep part of the wait for the fallback, so that a request whose projection was too hopeful
+  // moves on before its client gives up.
+  const Duration reserve = std::min<Duration>(options_.fallback_reserve, (r.deadline - now) / 4);
+  return r.deadline - reserve;
+}
+
 void QuotaPool::finish_expired(std::uint32_t slot, TimePoint now) {
   TicketRecord& t = tickets_[slot];
   if (t.request.allow_fallback) {
-    // The wait ran out: a fallback with room right now still serves the request.
-    const auto& chain = models_[idx(t.asked_model)].fallbacks;
-    for (int fb : chain) {
-      if (fb == t.queued_model || !models_[idx(fb)].queue.empty()) continue;
-      if (auto res = try_grant(fb, t.request, now)) {
-        res->fallback = true;
-        ++counters_.granted_after_wait;
-        ++counters_.fallbacks;
-        t.state = TicketState::Granted;
-        t.granted = *res;
-        woken_.push_back({slot, t.generation});
+    for (int fb = next_link(t.asked_model, t.queued_model); fb >= 0;
+         fb = next_link(t.asked_model, fb)) {
+      ModelState& m = models_[idx(fb)];
+      if (m.queue.empty()) {
+        if (auto res = try_grant(fb, t.request, now)) {
+          res->fallback = true;
+          ++counters_.granted_after_wait;
+          ++counters_.fallbacks;
+          t.state = TicketState::Granted;
+          t.granted = *res;
+          woken_.push_back({slot, t.generation});
+          return;
+        }
+      }
+      // Time is left (the reserve): wait for the fallback instead.
+      if (now < t.request.deadline && m.queue.size() < m.queue.capacity() &&
+          !model_down(fb, t.request, now)) {
+        t.queued_model = fb;
+        m.queue.push({slot, t.request.key_id, t.request.priority, t.request.key_weight,
+                      queue_deadline(t.request, t.asked_model, fb, now)});
         return;
       }
     }
@@ -231,7 +256,8 @@ AdmitResult QuotaPool::poll(TicketId id, TimePoint now) {
   TicketRecord& t = tickets_[id.slot];
   if (t.state == TicketState::Waiting) dispatch_model(t.queued_model, now);
   if (t.state == TicketState::Waiting) {
-    return Queued{id, wake_time(t.queued_model, t.request.deadline, now)};
+    const TimePoint leave_at = models_[idx(t.queued_model)].queue.deadline_of(id.slot);
+    return Queued{id, wake_time(t.queued_model, leave_at, now)};
   }
   return take_result(id.slot);
 }

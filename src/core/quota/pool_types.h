@@ -53,6 +53,9 @@ struct PoolOptions {
   std::size_t max_queue = 1024;                  // waiting requests per model
   std::int64_t default_completion_tokens = 512;  // before any answer taught the model's length
   std::vector<FallbackChain> fallbacks;
+  // A request queued on a model with a fallback leaves that queue this much (at most a quarter
+  // of its wait) before its deadline, and waits the rest on the fallback.
+  Duration fallback_reserve = std::chrono::seconds(2);
   // Learn the limits a channel's configuration leaves out even for models with built-in
   // defaults (the defaults then only cap what is learned). Off: built-in defaults are enforced.
   bool learn_unconfigured = false;

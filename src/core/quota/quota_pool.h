@@ -127,6 +127,8 @@ class QuotaPool {
   TimePoint wake_time(int model, TimePoint deadline, TimePoint now);
   TimePoint dispatch_model(int model, TimePoint now);
   void finish_expired(std::uint32_t slot, TimePoint now);
+  int next_link(int asked, int model) const;
+  TimePoint queue_deadline(const RequestView& r, int asked, int model, TimePoint now);
   AdmitResult take_result(std::uint32_t slot);
   // pool_outcome.cpp: results of attempts
   void apply_outcome(AccountModel& am, Channel& ch, Candidate& cand,

@@ -51,6 +51,11 @@ class FairQueue {
   // Removes every entry whose deadline <= now, appending their handles in deadline order.
   void expire(TimePoint now, std::vector<std::uint32_t>& out);
   TimePoint earliest_deadline() const;
+  // The deadline `handle` was queued with; TimePoint::max() when absent.
+  TimePoint deadline_of(std::uint32_t handle) const {
+    const auto it = by_handle_.find(handle);
+    return it == by_handle_.end() ? TimePoint::max() : it->second.deadline;
+  }
   // How many entries would leave before `handle` if nothing else arrived (for projections);
   // size() when absent.
   std::size_t position(std::uint32_t handle) const;

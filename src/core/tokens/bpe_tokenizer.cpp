@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <string>
-#include <unordered_map>
 
 namespace sluice::core::tokens {
 namespace {
@@ -37,6 +37,53 @@ struct ByteDecoder {
     }
     return true;
   }
+};
+
+// String -> id, open addressing over views whose bytes outlive the table (the parsed document).
+class StringIds {
+ public:
+  static constexpr std::uint32_t kMissing = 0xffffffffu;
+
+  void reserve(std::size_t n) {
+    std::size_t size = 16;
+    while (size < n * 2) size <<= 1;
+    slots_.assign(size, Slot{});
+    mask_ = size - 1;
+  }
+  // REQUIRES: reserve() made room; `key` outlives the table.
+  void insert(std::string_view key, std::uint32_t id) {
+    const std::uint64_t h = hash(key);
+    for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.id == kMissing) {
+        s = Slot{h, key, id};
+        return;
+      }
+      if (s.hash == h && s.key == key) return;  // a duplicate key keeps its first id
+    }
+  }
+  std::uint32_t find(std::string_view key) const {
+    const std::uint64_t h = hash(key);
+    for (std::uint64_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.id == kMissing) return kMissing;
+      if (s.hash == h && s.key == key) return s.id;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view key;
+    std::uint32_t id = kMissing;
+  };
+  static std::uint64_t hash(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a
+    for (const char c : s) h = (h ^ static_cast<std::uint8_t>(c)) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+  }
+  std::vector<Slot> slots_;
+  std::uint64_t mask_ = 0;
 };
 
 [[noreturn]] void unsupported(const std::string& what) {
@@ -112,32 +159,40 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_json(std::string_view json, boo
   t->pre_tokenizer_ = std::make_unique<PreTokenizer>(rules);
   t->nfc_ = parse_normalizer(root["normalizer"]);
 
+  // Keys stay in byte-level form (views into the parser's strings): the merge of a and b is the
+  // concatenation in either form, so only the 256 byte tokens need decoding.
   static const ByteDecoder decoder;
-  std::unordered_map<std::string, std::uint32_t> ids;
-  std::string bytes;
+  StringIds ids;
   std::uint32_t next_id = 0;
-  for (auto [key, value] : model["vocab"].get_object()) {
+  simdjson::dom::object vocab = model["vocab"].get_object();
+  ids.reserve(vocab.size() + 1024);
+  std::string bytes;
+  for (auto [key, value] : vocab) {
     const auto id = static_cast<std::uint32_t>(value.get_uint64().value());
     next_id = std::max(next_id, id + 1);
-    if (decoder.decode(key, bytes)) ids.emplace(bytes, id);
+    ids.insert(key, id);
+    if (key.size() <= 2 && decoder.decode(key, bytes) && bytes.size() == 1) {
+      t->model_.set_byte_token(static_cast<std::uint8_t>(bytes[0]), id);
+      t->byte_seen_[static_cast<std::uint8_t>(bytes[0])] = true;
+    }
   }
-  for (int b = 0; b < 256; ++b) {
-    const auto it = ids.find(std::string(1, static_cast<char>(b)));
-    if (it == ids.end()) unsupported("vocabulary lacks a byte token");
-    t->model_.set_byte_token(static_cast<std::uint8_t>(b), it->second);
+  for (const bool seen : t->byte_seen_) {
+    if (!seen) unsupported("vocabulary lacks a byte token");
   }
 
   simdjson::dom::array merges = model["merges"].get_array();
   t->model_.reserve(merges.size());
   std::uint32_t rank = 0;
-  std::string left;
-  std::string right;
+  std::string joined;
+  std::deque<std::string> extra;  // merge results missing from the vocabulary (keys must live)
   for (element m : merges) {
     std::string_view a;
     std::string_view b;
     if (m.is_array()) {
-      a = str(m.at(0), "merge");
-      b = str(m.at(1), "merge");
+      simdjson::dom::array pair = m.get_array();
+      auto it = pair.begin();
+      a = str(*it, "merge");
+      b = str(*++it, "merge");
     } else {  // legacy "a b" form
       const std::string_view s = str(m, "merge");
       const std::size_t space = s.find(' ');
@@ -145,18 +200,22 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_json(std::string_view json, boo
       a = s.substr(0, space);
       b = s.substr(space + 1);
     }
-    if (!decoder.decode(a, left) || !decoder.decode(b, right)) unsupported("non byte-level merge");
-    const auto l = ids.find(left);
-    const auto r = ids.find(right);
-    if (l == ids.end() || r == ids.end()) {
+    const std::uint32_t l = ids.find(a);
+    const std::uint32_t r = ids.find(b);
+    if (l == StringIds::kMissing || r == StringIds::kMissing) {
       ++rank;  // the pair can never form; keep the numbering of the others
       continue;
     }
-    // A merge whose result is missing from the vocabulary still merges in the reference (it
-    // works on strings); give it an id of its own.
-    const auto merged = ids.try_emplace(left + right, next_id);
-    if (merged.second) ++next_id;
-    t->model_.add_merge(l->second, r->second, rank++, merged.first->second);
+    joined.assign(a);
+    joined += b;
+    std::uint32_t merged = ids.find(joined);
+    if (merged == StringIds::kMissing) {
+      // The reference merges strings, so a result missing from the vocabulary still forms (and
+      // may merge further); give it an id of its own.
+      merged = next_id++;
+      ids.insert(extra.emplace_back(joined), merged);
+    }
+    t->model_.add_merge(l, r, rank++, merged);
   }
 
   std::vector<std::string> added;

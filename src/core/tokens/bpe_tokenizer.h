@@ -54,6 +54,7 @@ class BpeTokenizer {
   std::unique_ptr<PreTokenizer> pre_tokenizer_;
   bool nfc_ = false;
   bool added_first_byte_[256] = {};
+  bool byte_seen_[256] = {};  // load-time check that every byte has a token
   // Byte trie of the added tokens: node 0 is the root; children are (byte, node) pairs.
   std::vector<std::vector<std::pair<unsigned char, std::uint32_t>>> trie_children_;
   std::vector<bool> trie_terminal_;

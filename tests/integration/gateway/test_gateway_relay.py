@@ -181,3 +181,19 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path, processes):
     assert g.proc.wait(20) == 0
     g.log.close()
 
+
+
+def test_half_sent_request_gets_408_and_server_keeps_serving(tmp_path, processes, sim):
+    import socket
+    g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0"), extra="request_timeout: 300ms\n"))
+    processes.append(g)
+    port = int(g.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"mo")
+        s.settimeout(10)
+        answer = b""
+        while chunk := s.recv(4096):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert b'"type":"invalid_request_error"' in answer
+    assert chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200

@@ -57,7 +57,7 @@ def test_create_prints_the_key_once_and_stores_only_its_hash(db):
     assert k["name"] == "team-a"
     assert k["budget_usd"] == 5.0
     assert k["rpm"] == 60 and k["tpm"] == 100000
-    assert k["models"] == "qwen3-max,qwen-plus"
+    assert k["models"] == ["qwen3-max", "qwen-plus"]
     assert k["expires_at"] == "2099-01-01T00:00:00Z"
     assert k["status"] == "active"
 
@@ -67,6 +67,7 @@ def test_two_keys_differ_and_json_output_carries_the_key(db):
     b = json.loads(create(db, "--name", "b", "--format", "json"))
     assert a["key"] != b["key"]
     assert (a["id"], a["name"]) == (1, "a")
+    assert [k["models"] for k in list_json(db)] == [[], []]
 
 
 def test_duplicate_active_name_is_refused(db):

@@ -191,6 +191,9 @@ struct ErrorCase {
   std::string expected;
 };
 
+// Names the case by its YAML in failure messages, instead of gtest's byte dump.
+void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.yaml; }
+
 class ConfigErrorTest : public testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ConfigErrorTest, NamesTheField) {
@@ -209,7 +212,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"listn: x\n" + kCh,
                   "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
                   "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
-                  "max_wait_seconds, fallback_default, log_format)"},
+                  "request_timeout, max_wait_seconds, fallback_default, log_format)"},
         ErrorCase{"listen: localhost\n" + kCh,
                   "listen: must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"},
         ErrorCase{"listen: 'h:70000'\n" + kCh,
