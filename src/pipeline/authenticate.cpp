@@ -17,6 +17,7 @@ std::optional<proto::ApiError> authenticate(RequestContext& ctx) {
     return proto::invalid_api_key("Incorrect API key provided. Check the key Sluice issued you.");
   }
   ctx.key = it->second;
+  ctx.key_id = static_cast<std::uint64_t>(it->second - ctx.runtime->config.keys.data()) + 1;
   return std::nullopt;
 }
 
