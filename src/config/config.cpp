@@ -250,8 +250,14 @@ void parse_fallbacks(const YAML::Node& node, const std::set<std::string>& served
 }
 
 void parse_pool(const YAML::Node& node, PoolSettings& pool) {
-  if (!node.IsMap()) fail("pool", "must be a map (burst_allowance, max_queue, learn_unconfigured)");
-  check_keys(node, "pool", {"burst_allowance", "max_queue", "learn_unconfigured"});
+  if (!node.IsMap()) {
+    fail("pool", "must be a map (burst_allowance, max_queue, learn_unconfigured, probe_interval)");
+  }
+  check_keys(node, "pool",
+             {"burst_allowance", "max_queue", "learn_unconfigured", "probe_interval"});
+  if (node["probe_interval"]) {
+    pool.probe_interval = as_duration(node["probe_interval"], "pool.probe_interval");
+  }
   if (node["burst_allowance"]) {
     pool.burst_allowance = as_double(node["burst_allowance"], "pool.burst_allowance");
     if (pool.burst_allowance < 1) fail("pool.burst_allowance", "must be >= 1");

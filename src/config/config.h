@@ -52,6 +52,8 @@ struct PoolSettings {
   double burst_allowance = 1.0;     // requests per account and model allowed back to back
   std::size_t max_queue = 1024;     // waiting requests per model
   bool learn_unconfigured = false;  // learn limits left out even for models with built-in ones
+  // How often a channel taken out by a billing or auth refusal is probed (GET /models).
+  std::chrono::milliseconds probe_interval{300'000};
   friend bool operator==(const PoolSettings&, const PoolSettings&) = default;
 };
 

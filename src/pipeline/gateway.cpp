@@ -4,6 +4,7 @@
 #include "pipeline/context.h"
 #include "pipeline/phases.h"
 #include "pipeline/pool_report.h"
+#include "pipeline/probe.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +29,12 @@ std::string request_id_for(const net::Request& request) {
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
   return fmt::format("req_{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
+}
+
+std::string quoted_json(std::string_view text) {
+  std::string out;
+  proto::append_json_string(out, text);
+  return out;
 }
 
 // Compares the bearer token with the admin token in time independent of where they differ.
@@ -111,17 +118,36 @@ awaitable<void> serve_models(RequestContext& ctx) {
   co_await reply(ctx, std::move(response));
 }
 
-// GET /admin/pool: the pool's state, for the bearer of the admin token.
-awaitable<void> serve_pool(RequestContext& ctx) {
+// The error for a caller who may not use the admin API, if any.
+std::optional<proto::ApiError> check_admin(const RequestContext& ctx) {
   const std::string& token = ctx.runtime->config.admin_token;
   if (token.empty()) {
-    co_return co_await reply_error(
-        ctx, proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN)."));
+    return proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN).");
   }
   if (!admin_token_matches(ctx.request.header("authorization"), token)) {
-    co_return co_await reply_error(
-        ctx, proto::invalid_api_key("The admin API needs `Authorization: Bearer <admin_token>`."));
+    return proto::invalid_api_key("The admin API needs `Authorization: Bearer <admin_token>`.");
   }
+  return std::nullopt;
+}
+
+constexpr std::string_view kChannelsPath = "/admin/pool/channels/";
+constexpr std::string_view kEnableSuffix = "/enable";
+
+// POST /admin/pool/channels/{name}/enable: an operator puts a disabled channel back.
+awaitable<void> serve_enable_channel(RequestContext& ctx, std::string_view name) {
+  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
+  if (!ctx.runtime->pool->enable_channel(name)) {
+    co_return co_await reply_error(
+        ctx, proto::not_found("No channel named `" + std::string(name) + "`."));
+  }
+  net::Response response;
+  response.body = "{\"channel\":" + quoted_json(name) + ",\"enabled\":true}";
+  co_await reply(ctx, std::move(response));
+}
+
+// GET /admin/pool: the pool's state, for the bearer of the admin token.
+awaitable<void> serve_pool(RequestContext& ctx) {
+  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
   const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
   net::Response response;
   response.body = pool_json(ctx.runtime->pool->snapshot(), now);
@@ -148,6 +174,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   if (auto endpoint = api_endpoint(path)) {
     ctx.route = std::string(path);
     if (is_post) {
+      co_await start_due_probes(ctx.runtime);
       ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
       --metrics_.in_flight();
@@ -173,6 +200,11 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   } else if (path == "/admin/pool" && is_get) {
     ctx.route = "/admin/pool";
     co_await serve_pool(ctx);
+  } else if (path.starts_with(kChannelsPath) && path.ends_with(kEnableSuffix) && is_post) {
+    ctx.route = "/admin/pool/channels/enable";
+    co_await serve_enable_channel(
+        ctx, path.substr(kChannelsPath.size(),
+                         path.size() - kChannelsPath.size() - kEnableSuffix.size()));
   } else {
     ctx.route = "other";
     co_await reply_error(

@@ -42,6 +42,7 @@ core::PoolOptions pool_options(const config::Config& config) {
   options.burst_allowance = config.pool.burst_allowance;
   options.max_queue = config.pool.max_queue;
   options.learn_unconfigured = config.pool.learn_unconfigured;
+  options.disabled_probe_interval = config.pool.probe_interval;
   for (const auto& [model, chain] : config.fallbacks) options.fallbacks.push_back({model, chain});
   return options;
 }
@@ -59,8 +60,8 @@ std::string pool_inputs(const config::Config& config) {
   for (const auto& [model, chain] : config.fallbacks) {
     out += fmt::format("fb {}>{};", model, fmt::join(chain, ">"));
   }
-  out += fmt::format("pool {},{},{}", config.pool.burst_allowance, config.pool.max_queue,
-                     config.pool.learn_unconfigured);
+  out += fmt::format("pool {},{},{},{}", config.pool.burst_allowance, config.pool.max_queue,
+                     config.pool.learn_unconfigured, config.pool.probe_interval.count());
   return out;
 }
 

@@ -176,3 +176,26 @@ def test_admin_pool_needs_the_admin_token(tmp_path, processes):
     assert model["usage"]["tpm"] > 0
     [queue] = pool["models"]
     assert queue["model"] == "qwen3-max" and queue["queued"] == 0
+
+
+def test_client_that_disconnects_leaves_the_queue_at_once(tmp_path, processes):
+    import socket
+    import json as jsonlib
+    sim = start_sim(tmp_path, accounts=1, model="qwen3-max:rpm=1")
+    processes.append(sim)
+    # The next slot is a minute away: a maximum wait of 2 minutes lets the request queue.
+    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
+                                                "{qwen3-max: {rpm: 1}}", "max_wait_seconds: 120\n"))
+    processes.append(gw)
+    assert chat(gw.url).status_code == 200
+    body = jsonlib.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+    port = int(gw.url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                 b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    from sluice_testing import wait_until
+    wait_until(lambda: admin_pool(gw.url)["models"][0]["queued"] == 1)
+    sock.close()
+    wait_until(lambda: admin_pool(gw.url)["models"][0]["queued"] == 0, timeout=2)
+    assert sim_accepted(sim.url) == 1

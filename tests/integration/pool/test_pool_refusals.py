@@ -8,14 +8,14 @@ import concurrent.futures
 import httpx
 import pytest
 
-from sluice_testing import start_gateway, start_sim
+from sluice_testing import start_gateway, start_sim, wait_until
 
 MESSAGES = [{"role": "user", "content": "hello world"}]
 KEY = "sk-pool-test"
 ADMIN = "admin-secret"
 
 
-def start_pair(tmp_path, processes, bad_account, bad_api_key="bad-key", a_priority=0):
+def start_pair(tmp_path, processes, bad_account, bad_api_key="bad-key", a_priority=0, extra=""):
     """A sim with a misbehaving account `bad` and a healthy one, and a gateway with a channel on
     each (limits left to the built-in defaults, far above the sim's)."""
     config = tmp_path / "sim.yaml"
@@ -38,7 +38,7 @@ channels:
   - {{name: a, base_url: '{sim.url}/v1', api_key: {bad_api_key}, models: [qwen3-max],
      priority: {a_priority}}}
   - {{name: b, base_url: '{sim.url}/v1', api_key: good-key, models: [qwen3-max]}}
-""")
+""" + extra)
     processes.append(gw)
     return sim, gw
 
@@ -152,3 +152,34 @@ def test_server_errors_fail_over_and_open_the_breaker(tmp_path, processes, fault
     assert a["disabled"] is False  # one error never disables a channel
     metrics = httpx.get(gw.url + "/metrics").text
     assert 'sluice_upstream_errors_total{channel="a"' in metrics
+
+
+def test_probe_brings_a_disabled_channel_back(tmp_path, processes):
+    # The sim still lists its models for an account whose free quota is spent, so the probe
+    # (GET /models) succeeds: the channel comes back, and is taken out again by its next 403.
+    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {free_tokens: 20}}",
+                         extra="pool: {probe_interval: 200ms}\n")
+    assert sequential(gw.url, 4) == [200] * 4
+    assert pool_state(gw)[1]["disabled"] is True
+
+    def probed_back():
+        assert chat(gw.url).status_code == 200  # traffic starts the due probes
+        return pool_state(gw)[1]["disabled"] is False
+
+    wait_until(probed_back, timeout=10)
+    assert "probe of disabled channel a: answered" in gw.output()
+
+
+def test_operator_enables_a_disabled_channel(tmp_path, processes):
+    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: }",
+                         bad_api_key="revoked-key")
+    assert sequential(gw.url, 4) == [200] * 4
+    assert pool_state(gw)[1]["disabled"] is True
+    enable = gw.url + "/admin/pool/channels/a/enable"
+    assert httpx.post(enable).status_code == 401
+    missing = httpx.post(gw.url + "/admin/pool/channels/zz/enable",
+                         headers={"authorization": f"Bearer {ADMIN}"})
+    assert missing.status_code == 404 and "zz" in missing.json()["error"]["message"]
+    r = httpx.post(enable, headers={"authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 200 and r.json() == {"channel": "a", "enabled": True}
+    assert pool_state(gw)[1]["disabled"] is False
