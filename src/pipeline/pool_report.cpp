@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -99,34 +101,31 @@ std::string pool_metrics(const core::PoolSnapshot& snapshot, core::TimePoint now
   const auto series = [&out](std::string_view name, std::string_view type, std::string_view help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };
+  // One gauge per window of every channel's account and model.
+  const auto windows = [&](std::string_view name, auto values) {
+    for (const auto& c : snapshot.channels) {
+      for (const auto& m : c.models) {
+        const std::array<std::int64_t, 4> v = values(m);
+        const std::array<std::string_view, 4> window = {"rpm", "rps", "tpm", "tps"};
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          out += fmt::format("{}{{channel={},model={},window=\"{}\"}} {}\n", name, quoted(c.name),
+                             quoted(m.model), window[i], v[i]);
+        }
+      }
+    }
+  };
   series("sluice_pool_window_used", "gauge",
          "Current use of each window of a channel's account and model (window=rpm|rps|tpm|tps).");
-  for (const auto& c : snapshot.channels) {
-    for (const auto& m : c.models) {
-      const auto labels = fmt::format(R"(channel={},model={})", quoted(c.name), quoted(m.model));
-      out += fmt::format("sluice_pool_window_used{{{},window=\"rpm\"}} {}\n", labels,
-                         m.usage.rpm_used);
-      out += fmt::format("sluice_pool_window_used{{{},window=\"rps\"}} {}\n", labels,
-                         m.usage.rps_used);
-      out += fmt::format("sluice_pool_window_used{{{},window=\"tpm\"}} {}\n", labels,
-                         m.usage.tpm_used + m.usage.tokens_pending);
-      out += fmt::format("sluice_pool_window_used{{{},window=\"tps\"}} {}\n", labels,
-                         m.usage.tps_used);
-    }
-  }
+  windows("sluice_pool_window_used", [](const core::ChannelModelSnapshot& m) {
+    return std::array<std::int64_t, 4>{m.usage.rpm_used, m.usage.rps_used,
+                                       m.usage.tpm_used + m.usage.tokens_pending, m.usage.tps_used};
+  });
   series("sluice_pool_window_limit", "gauge",
          "The limit admission enforces now (configured, built-in or learned); 0 = none.");
-  for (const auto& c : snapshot.channels) {
-    for (const auto& m : c.models) {
-      const auto labels = fmt::format(R"(channel={},model={})", quoted(c.name), quoted(m.model));
-      out += fmt::format("sluice_pool_window_limit{{{},window=\"rpm\"}} {}\n", labels,
-                         m.effective.rpm);
-      out += fmt::format("sluice_pool_window_limit{{{},window=\"rps\"}} {}\n", labels,
-                         m.effective.rps);
-      out += fmt::format("sluice_pool_window_limit{{{},window=\"tpm\"}} {}\n", labels,
-                         m.effective.tpm);
-    }
-  }
+  windows("sluice_pool_window_limit", [](const core::ChannelModelSnapshot& m) {
+    return std::array<std::int64_t, 4>{m.effective.rpm, m.effective.rps, m.effective.tpm,
+                                       m.effective.tps};
+  });
   series("sluice_pool_cooling_down", "gauge",
          "1 while a channel's account and model cool down after an upstream refusal.");
   for (const auto& c : snapshot.channels) {

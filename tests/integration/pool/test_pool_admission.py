@@ -22,6 +22,16 @@ def gateway_config(channels, models_yaml, extra=""):
     return text + extra
 
 
+def one_channel(tmp_path, processes, sim_model, models_yaml, extra=""):
+    """A sim account with `sim_model` limits behind a gateway channel configured with
+    `models_yaml`."""
+    sim = start_sim(tmp_path, accounts=1, model=sim_model)
+    processes.append(sim)
+    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")], models_yaml, extra))
+    processes.append(gw)
+    return sim, gw
+
+
 def chat(url, model="qwen3-max", headers=None, **body):
     return httpx.post(url + "/v1/chat/completions",
                       json={"model": model, "messages": MESSAGES, **body},
@@ -65,13 +75,9 @@ def test_burst_beyond_the_pooled_rate_queues_instead_of_429(tmp_path, processes)
 
 
 def test_saturated_pool_answers_429_with_an_accurate_retry_after(tmp_path, processes):
-    sim = start_sim(tmp_path, accounts=1, model="qwen3-max:rpm=2")
-    processes.append(sim)
     # A burst allowance of 2 lets both requests go back to back instead of 30 s apart.
-    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
-                                                "{qwen3-max: {rpm: 2}}",
-                                                "pool: {burst_allowance: 2}\n"))
-    processes.append(gw)
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=2", "{qwen3-max: {rpm: 2}}",
+                          "pool: {burst_allowance: 2}\n")
     started = time.monotonic()
     assert chat(gw.url).status_code == 200
     assert chat(gw.url).status_code == 200
@@ -91,11 +97,8 @@ def test_saturated_pool_answers_429_with_an_accurate_retry_after(tmp_path, proce
 
 
 def test_wait_ends_with_429_after_the_maximum_wait(tmp_path, processes):
-    sim = start_sim(tmp_path, accounts=1, model="qwen3-max:rpm=1")
-    processes.append(sim)
-    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
-                                                "{qwen3-max: {rpm: 1}}", "max_wait_seconds: 1\n"))
-    processes.append(gw)
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=1", "{qwen3-max: {rpm: 1}}",
+                          "max_wait_seconds: 1\n")
     assert chat(gw.url).status_code == 200
     r = chat(gw.url)
     assert r.status_code == 429
@@ -104,10 +107,7 @@ def test_wait_ends_with_429_after_the_maximum_wait(tmp_path, processes):
 
 
 def test_bad_control_headers_get_400_naming_the_header(tmp_path, processes):
-    sim = start_sim(tmp_path, accounts=1)
-    processes.append(sim)
-    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")], "[qwen3-max]"))
-    processes.append(gw)
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "[qwen3-max]")
     for header, value in [("x-sluice-max-wait", "soon"), ("x-sluice-priority", "high"),
                           ("x-sluice-fallback", "maybe")]:
         r = chat(gw.url, headers={header: value})
@@ -158,11 +158,7 @@ def test_streamed_fallback_names_the_model_in_every_chunk(fallback_gateway):
 
 
 def test_admin_pool_needs_the_admin_token(tmp_path, processes):
-    sim = start_sim(tmp_path, accounts=1)
-    processes.append(sim)
-    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
-                                                "{qwen3-max: {rpm: 60, tpm: 50000}}"))
-    processes.append(gw)
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "{qwen3-max: {rpm: 60, tpm: 50000}}")
     assert httpx.get(gw.url + "/admin/pool").status_code == 401
     bad = httpx.get(gw.url + "/admin/pool", headers={"authorization": "Bearer nope"})
     assert bad.status_code == 401 and "error" in bad.json()
@@ -181,12 +177,9 @@ def test_admin_pool_needs_the_admin_token(tmp_path, processes):
 def test_client_that_disconnects_leaves_the_queue_at_once(tmp_path, processes):
     import socket
     import json as jsonlib
-    sim = start_sim(tmp_path, accounts=1, model="qwen3-max:rpm=1")
-    processes.append(sim)
     # The next slot is a minute away: a maximum wait of 2 minutes lets the request queue.
-    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
-                                                "{qwen3-max: {rpm: 1}}", "max_wait_seconds: 120\n"))
-    processes.append(gw)
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=1", "{qwen3-max: {rpm: 1}}",
+                          "max_wait_seconds: 120\n")
     assert chat(gw.url).status_code == 200
     body = jsonlib.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
     port = int(gw.url.rsplit(":", 1)[1])
