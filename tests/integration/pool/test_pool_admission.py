@@ -192,3 +192,16 @@ def test_client_that_disconnects_leaves_the_queue_at_once(tmp_path, processes):
     sock.close()
     wait_until(lambda: admin_pool(gw.url)["models"][0]["queued"] == 0, timeout=2)
     assert sim_accepted(sim.url) == 1
+
+
+def test_reload_keeps_the_pool_windows_when_the_pool_is_unchanged(tmp_path, processes):
+    import signal
+    from sluice_testing import wait_until
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "{qwen3-max: {rpm: 60}}")
+    assert chat(gw.url).status_code == 200
+    text = gw.config_path.read_text()
+    gw.config_path.write_text(text.replace("name: tester", "name: renamed"))
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration reloaded" in gw.output())
+    [model] = admin_pool(gw.url)["channels"][0]["models"]
+    assert model["usage"]["rpm"] == 1  # the upstream still counts that request
