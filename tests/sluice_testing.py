@@ -23,12 +23,12 @@ def free_port() -> int:
 class Process:
     """A child process whose output goes to a log file, stopped with SIGTERM on close."""
 
-    def __init__(self, args, log_path, env=None):
+    def __init__(self, args, log_path, env=None, cwd=None):
         self.args = args
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, cwd=cwd)
 
     def wait_http(self, url, timeout=20.0):
         deadline = time.monotonic() + timeout

@@ -40,6 +40,9 @@ struct RequestContext {
   bool first_byte_sent = false;
   proto::Usage usage;
   std::string upstream_error;  // last upstream failure, for the log
+  // The upstream broke after the answer had started (counted by account(), as failures before the
+  // first byte are counted where they are retried).
+  bool upstream_broke_mid_answer = false;
   std::optional<std::chrono::steady_clock::duration> upstream_latency;
   std::optional<std::chrono::steady_clock::duration> time_to_first_byte;
 };
