@@ -31,6 +31,8 @@ def faulty_gateway(tmp_path, processes, healthy, faults, timeouts=TIMEOUTS):
 
 
 @pytest.mark.parametrize("faults,kind", [("hang=1", "first_byte_timeout"),
+                                         ("slow_first_byte=1,slow_first_byte_ms=2000",
+                                          "first_byte_timeout"),
                                          ("error_5xx=1", "status_500"),
                                          ("error_5xx=1,error_status=503", "status_503"),
                                          ("reset=1", "reset_before_head")])
@@ -91,6 +93,21 @@ def test_idle_stall_mid_stream_ends_with_an_error_event_and_no_done(tmp_path, pr
     assert error["type"] == "server_error" and "idle_timeout" in error["message"]
     assert metric_value(metrics(g.url),
                         'sluice_upstream_errors_total{channel="paced",kind="idle_timeout"}') == 1
+
+
+def test_total_timeout_ends_a_steady_stream_with_an_error_event(tmp_path, processes):
+    # Five tokens a second never stall past idle, but ten of them outlast total: 800ms.
+    paced = start_sim(tmp_path, "--tps", "5", "--answer-tokens", "10")
+    processes.append(paced)
+    g = start_gateway(tmp_path, config(channel("paced", paced.url),
+                                       extra="timeouts: {idle: 5s, total: 800ms}\n"))
+    processes.append(g)
+    started = time.monotonic()
+    r = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+    assert time.monotonic() - started < 1.8
+    events = sse_events(r.text)
+    assert "[DONE]" not in events
+    assert "total_timeout" in json.loads(events[-1])["error"]["message"]
 
 
 def test_first_event_after_an_early_head_waits_for_first_byte_not_idle(tmp_path, processes):
