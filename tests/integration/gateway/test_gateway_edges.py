@@ -255,3 +255,17 @@ def test_stream_in_flight_finishes_across_a_sighup_reload(tmp_path, processes):
                       for e in events[:-1] if json.loads(e)["choices"])
     assert len(content) > 0
     assert len([e for e in events[:-1] if json.loads(e)["choices"]]) >= 20
+
+
+def test_a_second_server_on_a_port_in_use_exits_instead_of_sharing_it(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    port = port_of(g.url)
+    second = subprocess.run([SLUICE_BIN, "serve", "--config", str(g.config_path)],
+                            capture_output=True, text=True, timeout=20)
+    assert second.returncode == 1
+    assert f"sluice: cannot listen on 127.0.0.1:{port}: Address already in use" in second.stderr
+    sim_again = subprocess.run([SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port_of(sim.url)}"],
+                               capture_output=True, text=True, timeout=20)
+    assert sim_again.returncode == 1 and "Address already in use" in sim_again.stderr
+    assert all(chat(g.url).status_code == 200 for _ in range(4))  # nobody took a share
