@@ -13,9 +13,15 @@ const key = 'sk-e2e-node';
 const children = [];
 let client;
 
-const freePort = () => new Promise((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-});
+// `n` distinct free ports: all are held open until every one is picked.
+async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => ok(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  return ports;
+}
 
 async function startAndWait(args, readyUrl) {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -27,9 +33,7 @@ async function startAndWait(args, readyUrl) {
 }
 
 before(async () => {
-  const simPort = await freePort();
-  const cutPort = await freePort();
-  const gwPort = await freePort();
+  const [simPort, cutPort, gwPort] = await freePorts(3);
   await startAndWait(['sim', '--listen', `127.0.0.1:${simPort}`, '--accounts', '1', '--latency-ms', '0'],
     `http://127.0.0.1:${simPort}/v1/models`);
   // Every answer of this one breaks off halfway (a reset after half the tokens).
