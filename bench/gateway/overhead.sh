@@ -20,7 +20,8 @@ if curl -s -o /dev/null "$target/healthz"; then
   exit 2
 fi
 log=$(mktemp /tmp/sluice-overhead.XXXX.log)
-"$bin" serve --config "$config" >"$log" 2>&1 &
+# stdout carries the access log (a line per request, as nginx's is off there); errors go to stderr.
+"$bin" serve --config "$config" >/dev/null 2>"$log" &
 gw=$!
 trap 'kill $gw 2>/dev/null || true; wait $gw 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 200); do curl -sf -o /dev/null "$target/healthz" && break; sleep 0.05; done
