@@ -23,12 +23,12 @@ def free_port() -> int:
 class Process:
     """A child process whose output goes to a log file, stopped with SIGTERM on close."""
 
-    def __init__(self, args, log_path, env=None):
+    def __init__(self, args, log_path, env=None, cwd=None):
         self.args = args
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, cwd=cwd)
 
     def wait_http(self, url, timeout=20.0):
         deadline = time.monotonic() + timeout
@@ -60,31 +60,50 @@ class Process:
         return self.proc.returncode
 
 
+def _start_on_free_port(start, attempts=3):
+    """Runs start(port) on a fresh free port. The port is free when picked but another process may
+    take it before ours binds it; sluice then exits with "Address already in use" (it never shares
+    a port), and the next attempt takes another port."""
+    for attempt in range(attempts):
+        proc = start(free_port())
+        try:
+            proc.wait_http(proc.ready_url)
+            return proc
+        except RuntimeError:
+            raced = proc.proc.poll() is not None and "Address already in use" in proc.output()
+            proc.stop()
+            if not raced or attempt == attempts - 1:
+                raise
+
+
 def start_sim(tmp_path, *flags, accounts=2, model="qwen3-max:rpm=6000,rps=1000,tpm=10000000",
               latency_ms=0):
     """`latency_ms=None` leaves latency to a --config file (the flag would override it)."""
-    port = free_port()
-    args = [SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port}", "--accounts", str(accounts)]
-    if latency_ms is not None:
-        args += ["--latency-ms", str(latency_ms)]
-    if model:
-        args += ["--model", model]
-    args += list(flags)
-    proc = Process(args, tmp_path / f"sim-{port}.log")
-    proc.url = f"http://127.0.0.1:{port}"
-    proc.wait_http(proc.url + "/v1/models")
-    return proc
+    def start(port):
+        args = [SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port}", "--accounts", str(accounts)]
+        if latency_ms is not None:
+            args += ["--latency-ms", str(latency_ms)]
+        if model:
+            args += ["--model", model]
+        args += list(flags)
+        proc = Process(args, tmp_path / f"sim-{port}.log")
+        proc.url = f"http://127.0.0.1:{port}"
+        proc.ready_url = proc.url + "/v1/models"
+        return proc
+    return _start_on_free_port(start)
 
 
 def start_gateway(tmp_path, config_text, env=None):
-    port = free_port()
-    config = tmp_path / f"sluice-{port}.yaml"
-    config.write_text(f"listen: 127.0.0.1:{port}\n" + config_text)
-    proc = Process([SLUICE_BIN, "serve", "--config", str(config)], tmp_path / f"gw-{port}.log", env)
-    proc.url = f"http://127.0.0.1:{port}"
-    proc.config_path = config
-    proc.wait_http(proc.url + "/healthz")
-    return proc
+    def start(port):
+        config = tmp_path / f"sluice-{port}.yaml"
+        config.write_text(f"listen: 127.0.0.1:{port}\n" + config_text)
+        proc = Process([SLUICE_BIN, "serve", "--config", str(config)], tmp_path / f"gw-{port}.log",
+                       env)
+        proc.url = f"http://127.0.0.1:{port}"
+        proc.ready_url = proc.url + "/healthz"
+        proc.config_path = config
+        return proc
+    return _start_on_free_port(start)
 
 
 def wait_until(predicate, timeout=10.0):

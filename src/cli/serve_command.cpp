@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/system/system_error.hpp>
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -60,7 +61,14 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   net::HttpServer server{options, [&gateway](net::Request& request, net::ResponseWriter& writer) {
                            return gateway.handle(request, writer);
                          }};
-  uint16_t port = server.listen();
+  uint16_t port = 0;
+  try {
+    port = server.listen();
+  } catch (const boost::system::system_error& e) {
+    std::cerr << "sluice: cannot listen on " << options.host << ":" << options.port << ": "
+              << e.code().message() << "\n";
+    throw CLI::RuntimeError(1);
+  }
   std::cout << "sluice listening on http://" << options.host << ":" << port << "/v1" << std::endl;
   if (demo) demo->print_examples(options.host, port);
 

@@ -94,6 +94,18 @@ std::string expand(const YAML::Node& node, const std::string& field, const EnvLo
   return std::move(*value);
 }
 
+// Whether the file has at least one complete PEM certificate block. A first look only: the runtime
+// loads it with OpenSSL, which also rejects a block whose contents are damaged.
+bool holds_pem_certificate(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::string content = text.str();
+  const auto begin = content.find("-----BEGIN CERTIFICATE-----");
+  return begin != std::string::npos &&
+         content.find("-----END CERTIFICATE-----", begin) != std::string::npos;
+}
+
 ModelSpec parse_model(const YAML::Node& node, const std::string& path) {
   ModelSpec spec;
   if (!node || node.IsNull()) return spec;
@@ -169,6 +181,10 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
     std::error_code ec;
     if (!std::filesystem::is_regular_file(channel.ca_file, ec)) {
       fail(path + ".ca_file", "no such file: " + channel.ca_file);
+    }
+    if (!holds_pem_certificate(channel.ca_file)) {
+      fail(path + ".ca_file",
+           "not a PEM certificate file (no -----BEGIN CERTIFICATE----- block): " + channel.ca_file);
     }
   }
   if (!node["models"]) fail(path + ".models", "is required");

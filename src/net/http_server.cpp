@@ -210,6 +210,18 @@ HttpServer::~HttpServer() = default;
 uint16_t HttpServer::listen() {
   auto address = asio::ip::make_address(impl_->options.host);
   uint16_t port = impl_->options.port;
+  if (port != 0) {
+    // SO_REUSEPORT gives each loop its own acceptor on one port, but it would also let another
+    // process of the same user join a port already in use and silently take a share of its
+    // connections (a second gateway, an old instance). A probe bound without it fails with
+    // "address in use" when anyone listens there. (For port 0 the kernel picks a port nobody
+    // holds, SO_REUSEPORT or not.)
+    tcp::acceptor probe{*impl_->loops[0]};
+    tcp::endpoint endpoint{address, port};
+    probe.open(endpoint.protocol());
+    probe.set_option(asio::socket_base::reuse_address(true));  // TIME_WAIT leftovers are fine
+    probe.bind(endpoint);
+  }
   for (auto& loop : impl_->loops) {
     auto acceptor = std::make_unique<tcp::acceptor>(*loop);
     tcp::endpoint endpoint{address, port};

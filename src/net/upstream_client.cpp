@@ -55,6 +55,8 @@ struct UpstreamCall::State {
   Headers headers;
   int status = 0;
   UpstreamTimeouts timeouts;
+  // When the first byte of the answer is due: the request's send time plus the first-byte timeout.
+  std::chrono::steady_clock::time_point first_byte_due{};
   bool failed = false;
   std::array<char, kChunkBuffer> chunk{};
 
@@ -126,6 +128,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
   req.prepare_payload();
 
   auto& tcp_stream = conn->tcp();
+  first_byte_due = std::chrono::steady_clock::now() + timeouts.first_byte;
   tcp_stream.expires_after(until(timeouts.first_byte, timeouts.deadline));
   beast::error_code ec;
   parser.emplace();
@@ -199,14 +202,21 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
   co_return UpstreamFailure::ResetBeforeHead;
 }
 
-awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some() {
+awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(BodyWait wait) {
   auto& s = *state_;
+  const bool first_byte = wait == BodyWait::FirstByte;
   if (!s.parser || s.failed) co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
   while (!s.parser->is_done()) {
     auto& body = s.parser->get().body();
     body.data = s.chunk.data();
     body.size = s.chunk.size();
-    s.conn->tcp().expires_after(until(s.timeouts.idle, s.timeouts.deadline));
+    auto patience = s.timeouts.idle;
+    if (first_byte) {
+      patience = std::max(std::chrono::milliseconds(1),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              s.first_byte_due - std::chrono::steady_clock::now()));
+    }
+    s.conn->tcp().expires_after(until(patience, s.timeouts.deadline));
     beast::error_code ec;
     co_await std::visit(
         [&](auto& stream) -> awaitable<void> {
@@ -220,7 +230,8 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
       auto failure = !is_timeout(ec) ? UpstreamFailure::ResetMidBody
                      : std::chrono::steady_clock::now() >= s.timeouts.deadline
                          ? UpstreamFailure::TotalTimeout
-                         : UpstreamFailure::IdleTimeout;
+                     : first_byte ? UpstreamFailure::FirstByteTimeout
+                                  : UpstreamFailure::IdleTimeout;
       co_return std::pair{failure, std::string_view{}};
     }
     std::size_t got = s.chunk.size() - s.parser->get().body().size;

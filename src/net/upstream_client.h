@@ -28,6 +28,11 @@ enum class UpstreamFailure {
 };
 const char* to_string(UpstreamFailure failure);
 
+// How long a body read may wait: Idle between pieces of a body already flowing; FirstByte for the
+// first piece of an answer whose head came early (an SSE stream whose first event is still being
+// computed), bounded by the first-byte timeout counted from when the request was sent.
+enum class BodyWait { Idle, FirstByte };
+
 struct UpstreamTimeouts {
   std::chrono::milliseconds connect{5'000};
   std::chrono::milliseconds first_byte{60'000};
@@ -53,8 +58,10 @@ class UpstreamCall {
   const Headers& headers() const;
   bool body_done() const;
   // The next piece of the body, decoded from chunked framing; an empty view with None means the
-  // body is complete. The view stays valid until the next call.
-  boost::asio::awaitable<std::pair<UpstreamFailure, std::string_view>> read_some();
+  // body is complete. The view stays valid until the next call. A wait that runs out fails with
+  // IdleTimeout or FirstByteTimeout as `wait` says (TotalTimeout past the deadline).
+  boost::asio::awaitable<std::pair<UpstreamFailure, std::string_view>> read_some(
+      BodyWait wait = BodyWait::Idle);
   // Reads the rest of the body into `out`, up to `limit` bytes (Protocol beyond it).
   boost::asio::awaitable<UpstreamFailure> read_all(std::string& out, std::size_t limit);
 

@@ -1,5 +1,6 @@
 #include "net/upstream_endpoint.h"
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/url/parse.hpp>
 
 namespace sluice::net {
@@ -28,6 +29,14 @@ std::optional<UpstreamEndpoint> parse_base_url(std::string_view base_url, std::s
   }
   endpoint.ca_file = std::move(ca_file);
   return endpoint;
+}
+
+std::string ca_file_problem(const std::string& ca_file) {
+  boost::asio::ssl::context context{boost::asio::ssl::context::tls_client};
+  boost::system::error_code ec;
+  context.load_verify_file(ca_file, ec);
+  if (!ec) return {};
+  return "not a PEM certificate file (" + ec.message() + ")";
 }
 
 }  // namespace sluice::net

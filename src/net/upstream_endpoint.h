@@ -22,4 +22,9 @@ struct UpstreamEndpoint {
 // Accepts http:// and https:// URLs; nullopt for anything else.
 std::optional<UpstreamEndpoint> parse_base_url(std::string_view base_url, std::string ca_file = {});
 
+// Why `ca_file` cannot serve as a channel's trust store (it holds no PEM certificate, or cannot be
+// read), or "" when it can: the load a TLS connection does later, done early so that loading the
+// configuration can name the field.
+std::string ca_file_problem(const std::string& ca_file);
+
 }  // namespace sluice::net

@@ -14,6 +14,9 @@ double millis(std::chrono::steady_clock::duration d) {
 
 void account(const RequestContext& ctx, Metrics& metrics) {
   metrics.request_finished(ctx.route, ctx.status, ctx.served_model);
+  if (ctx.upstream_broke_mid_answer && ctx.channel) {
+    metrics.upstream_error(ctx.runtime->channels[*ctx.channel].config->name, ctx.upstream_error);
+  }
   // One JSON line per request: never a key, never a prompt.
   std::string line = "{\"time\":";
   auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());

@@ -57,6 +57,9 @@ struct RequestContext {
   proto::Usage usage;
   std::string upstream_error;  // last upstream failure, for the log
   net::UpstreamFailure upstream_failure = net::UpstreamFailure::None;  // ... as relay saw it
+  // The upstream broke after the answer had started (counted by account(), as failures before the
+  // first byte are counted where they are retried).
+  bool upstream_broke_mid_answer = false;
   std::optional<std::chrono::steady_clock::duration> upstream_latency;
   std::optional<std::chrono::steady_clock::duration> time_to_first_byte;
 };

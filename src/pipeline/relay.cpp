@@ -51,13 +51,15 @@ boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::Upstr
 boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::UpstreamCall& call,
                                                    std::optional<proto::ApiError>& last_error) {
   // Wait for the first bytes before answering, so that an upstream that dies before sending
-  // anything can still be replaced by another channel.
-  auto [failure, piece] = co_await call.read_some();
+  // anything can still be replaced by another channel. An upstream may send the head at once and
+  // the first event only when the model has started answering: that wait is the first-byte
+  // timeout's, not the idle timeout's (which bounds the gaps between events).
+  auto [failure, piece] = co_await call.read_some(net::BodyWait::FirstByte);
   if (failure != net::UpstreamFailure::None || piece.empty()) {
     ctx.upstream_failure =
         failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
     ctx.upstream_error = piece.empty() && failure == net::UpstreamFailure::None
-                             ? "empty stream"
+                             ? "empty_stream"
                              : net::to_string(failure);
     last_error = piece.empty() && failure == net::UpstreamFailure::None
                      ? proto::bad_gateway("The upstream ended the stream before any event.")
@@ -97,8 +99,9 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   if (failure != net::UpstreamFailure::None || !saw_done) {
     ctx.upstream_failure =
         failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
-    ctx.upstream_error = failure != net::UpstreamFailure::None ? net::to_string(failure)
-                                                               : "stream ended without [DONE]";
+    ctx.upstream_error =
+        failure != net::UpstreamFailure::None ? net::to_string(failure) : "ended_without_done";
+    ctx.upstream_broke_mid_answer = true;
     auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +
                                     ctx.upstream_error + "); the answer is incomplete.");
     const std::string event = proto::to_sse_event(error);

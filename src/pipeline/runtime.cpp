@@ -74,9 +74,13 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
   const auto& channels = runtime->config.channels;
   for (std::size_t i = 0; i < channels.size(); ++i) {
     const auto& channel = channels[i];
+    const std::string path = "channels[" + std::to_string(i) + "]";
     auto endpoint = net::parse_base_url(channel.base_url, channel.ca_file);
-    if (!endpoint) {
-      return "channels[" + std::to_string(i) + "].base_url: not a usable http(s) URL";
+    if (!endpoint) return path + ".base_url: not a usable http(s) URL";
+    if (!channel.ca_file.empty()) {
+      if (auto problem = net::ca_file_problem(channel.ca_file); !problem.empty()) {
+        return path + ".ca_file: " + problem;
+      }
     }
     runtime->channels.push_back({&channel, std::move(*endpoint), "Bearer " + channel.api_key});
     for (const auto& [model, spec] : channel.models) {

@@ -13,9 +13,15 @@ const key = 'sk-e2e-node';
 const children = [];
 let client;
 
-const freePort = () => new Promise((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
-});
+// `n` distinct free ports: all are held open until every one is picked.
+async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => ok(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((ok) => s.close(ok))));
+  return ports;
+}
 
 async function startAndWait(args, readyUrl) {
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -27,10 +33,12 @@ async function startAndWait(args, readyUrl) {
 }
 
 before(async () => {
-  const simPort = await freePort();
-  const gwPort = await freePort();
+  const [simPort, cutPort, gwPort] = await freePorts(3);
   await startAndWait(['sim', '--listen', `127.0.0.1:${simPort}`, '--accounts', '1', '--latency-ms', '0'],
     `http://127.0.0.1:${simPort}/v1/models`);
+  // Every answer of this one breaks off halfway (a reset after half the tokens).
+  await startAndWait(['sim', '--listen', `127.0.0.1:${cutPort}`, '--accounts', '1', '--latency-ms', '0',
+    '--faults', 'stream_cut=1'], `http://127.0.0.1:${cutPort}/v1/models`);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-node-'));
   const config = join(dir, 'sluice.yaml');
   writeFileSync(config, `listen: 127.0.0.1:${gwPort}
@@ -39,6 +47,10 @@ channels:
     base_url: http://127.0.0.1:${simPort}/v1
     api_key: sim-0
     models: [qwen3-max]
+  - name: cutter
+    base_url: http://127.0.0.1:${cutPort}/v1
+    api_key: sim-0
+    models: {qwen-cut: {upstream_model: qwen3-max}}
 keys:
   - key: ${key}
     name: node-e2e
@@ -73,12 +85,14 @@ test('streamed completion with usage', async () => {
 test('models list', async () => {
   const ids = [];
   for await (const m of client.models.list()) ids.push(m.id);
-  assert.deepEqual(ids, ['qwen3-max']);
+  assert.deepEqual(ids.sort(), ['qwen-cut', 'qwen3-max']);
 });
 
 test('errors surface as SDK exception types', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'nope', messages }),
     (e) => e instanceof OpenAI.NotFoundError && e.status === 404 && e.code === 'model_not_found');
+  await assert.rejects(client.chat.completions.create({ model: 'qwen3-max', messages: [] }),
+    (e) => e instanceof OpenAI.BadRequestError && e.status === 400 && e.type === 'invalid_request_error');
   const wrong = new OpenAI({ baseURL: client.baseURL, apiKey: 'sk-wrong', maxRetries: 0 });
   await assert.rejects(wrong.chat.completions.create({ model: 'qwen3-max', messages }),
     (e) => e instanceof OpenAI.AuthenticationError && e.status === 401);
@@ -89,4 +103,22 @@ test('request id round trip', async () => {
     .create({ model: 'qwen3-max', messages }, { headers: { 'x-request-id': 'node-rid-9' } })
     .withResponse();
   assert.equal(response.headers.get('x-request-id'), 'node-rid-9');
+});
+
+test('streamed completion without usage has no usage chunk', async () => {
+  const stream = await client.chat.completions.create({ model: 'qwen3-max', messages, stream: true });
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  assert.ok(chunks.length > 0);
+  assert.ok(chunks.every((c) => c.choices.length > 0 && !c.usage));
+  assert.ok(chunks.map((c) => c.choices[0].delta.content ?? '').join('').length > 0);
+});
+
+test('a stream cut midway raises instead of ending cleanly', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'qwen-cut', messages, stream: true, max_tokens: 64 });
+  let received = 0;
+  await assert.rejects(async () => { for await (const chunk of stream) received += chunk.choices.length; },
+    (e) => e instanceof OpenAI.APIError && /broke off/.test(e.message));
+  assert.ok(received > 0);  // part of the answer came before the error
 });

@@ -370,11 +370,21 @@ TEST(LoadConfigFileTest, ReadsFileAndReportsMissingFile) {
   EXPECT_EQ(std::get<ConfigError>(missing).what(), "cannot read configuration file " + path);
 }
 
-TEST(LoadConfigFileTest, AcceptsExistingCaFile) {
+TEST(LoadConfigFileTest, AcceptsCaFileWithPemCertificateBlock) {
   const std::string ca = testing::TempDir() + "sluice_config_test_ca.pem";
-  { std::ofstream(ca) << "x"; }
+  { std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"; }
   const Config c = parse_ok(channel_with("ca_file: " + ca));
   EXPECT_EQ(c.channels[0].ca_file, ca);
+  std::remove(ca.c_str());
+}
+
+TEST(LoadConfigFileTest, RejectsCaFileWithoutPemCertificateNamingTheField) {
+  const std::string ca = testing::TempDir() + "sluice_config_test_not_ca.pem";
+  { std::ofstream(ca) << "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"; }
+  EXPECT_EQ(parse_error(channel_with("ca_file: " + ca)),
+            "channels[0].ca_file: not a PEM certificate file (no -----BEGIN CERTIFICATE----- "
+            "block): " +
+                ca);
   std::remove(ca.c_str());
 }
 

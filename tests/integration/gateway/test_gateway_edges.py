@@ -1,0 +1,271 @@
+"""The gateway's edges: request ids sent upstream, body limits, malformed HTTP, the access log,
+embeddings, `sluice check`, the embedded default, and SIGHUP with connections open."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+
+import httpx
+import pytest
+
+from gwhttp import KEY, MESSAGES, Relay, channel, chat, config, metrics, sse_events
+from sluice_testing import SLUICE_BIN, Process, free_port, start_gateway, start_sim, wait_until
+
+
+@pytest.fixture
+def sim(tmp_path, processes):
+    s = start_sim(tmp_path)
+    processes.append(s)
+    return s
+
+
+def port_of(url):
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_request_id_is_generated_when_absent_and_sent_upstream(tmp_path, processes, sim):
+    relay = Relay(port_of(sim.url))
+    processes.append(relay)
+    g = start_gateway(tmp_path, config(channel("watched", relay.url)))
+    processes.append(g)
+    first, second = chat(g.url), chat(g.url)
+    assert first.status_code == 200 and second.status_code == 200
+    generated = first.headers["x-request-id"]
+    assert re.fullmatch(r"req_[0-9a-f]{24}", generated)
+    assert second.headers["x-request-id"] != generated
+    given = chat(g.url, headers={"x-request-id": "client-rid-5"})
+    assert given.headers["x-request-id"] == "client-rid-5"
+    sent = bytes(relay.sent).decode(errors="replace").lower()
+    assert f"x-request-id: {generated}" in sent
+    assert f"x-request-id: {second.headers['x-request-id']}" in sent
+    assert "x-request-id: client-rid-5" in sent
+    assert KEY.lower() not in sent  # the client's key stays at the gateway
+
+
+def raw_exchange(url, data):
+    """Sends raw bytes and returns everything the gateway answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port_of(url)), timeout=10) as s:
+        s.sendall(data)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_configured_body_limit_answers_413_for_sized_and_chunked_bodies(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url), extra="body_limit: 2KiB\n"))
+    processes.append(g)
+    headers = {"authorization": f"Bearer {KEY}", "content-type": "application/json"}
+    big = b'{"model":"qwen3-max","messages":[],"pad":"' + b"a" * 3000 + b'"}'
+    sized = httpx.post(g.url + "/v1/chat/completions", headers=headers, content=big)
+    assert sized.status_code == 413
+    assert sized.json()["error"]["type"] == "invalid_request_error"
+    assert "2048 bytes" in sized.json()["error"]["message"]
+
+    def pieces():
+        for i in range(0, len(big), 500):
+            yield big[i:i + 500]
+
+    chunked = httpx.post(g.url + "/v1/chat/completions", headers=headers, content=pieces())
+    assert chunked.request.headers.get("transfer-encoding") == "chunked"
+    assert chunked.status_code == 413
+    assert chunked.json()["error"]["code"] == "request_too_large"
+    small = json.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+    fits = httpx.post(g.url + "/v1/chat/completions", headers=headers,
+                      content=(small[i:i + 50] for i in range(0, len(small), 50)))
+    assert fits.status_code == 200  # a chunked body within the limit is served
+
+
+def test_malformed_http_answers_400_and_the_server_keeps_serving(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    answer = raw_exchange(g.url, b"THIS IS NOT HTTP\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    body = json.loads(answer.partition(b"\r\n\r\n")[2])
+    assert body["error"]["type"] == "invalid_request_error"
+    bad_length = raw_exchange(g.url, b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                     b"Content-Length: nope\r\n\r\n")
+    assert bad_length.startswith(b"HTTP/1.1 400")
+    assert chat(g.url).status_code == 200
+
+
+def test_access_log_has_one_json_line_per_request_without_keys_or_prompts(tmp_path, processes,
+                                                                          sim):
+    g = start_gateway(tmp_path, config(channel("logged", sim.url, key="sim-1"),
+                                       key_name="log-reader"))
+    processes.append(g)
+    prompt = "the secret prompt words xyzzy"
+    r = chat(g.url, {"model": "qwen3-max", "messages": [{"role": "user", "content": prompt}]},
+             headers={"x-request-id": "log-rid-1"})
+    assert r.status_code == 200
+    refused = chat(g.url, key="sk-not-a-key", headers={"x-request-id": "log-rid-2"})
+    assert refused.status_code == 401
+
+    def lines():
+        out = []
+        for line in g.output().splitlines():
+            if line.startswith("{"):
+                out.append(json.loads(line))
+        return out
+
+    wait_until(lambda: {"log-rid-1", "log-rid-2"} <= {l["request_id"] for l in lines()})
+    line = next(l for l in lines() if l["request_id"] == "log-rid-1")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", line["time"])
+    assert line["key"] == "log-reader"
+    assert line["model"] == "qwen3-max"
+    assert line["channel"] == "logged"
+    assert line["status"] == 200
+    assert line["latency_ms"] > 0
+    usage = r.json()["usage"]
+    assert line["prompt_tokens"] == usage["prompt_tokens"]
+    assert line["completion_tokens"] == usage["completion_tokens"]
+    denied = next(l for l in lines() if l["request_id"] == "log-rid-2")
+    assert denied["status"] == 401 and denied["key"] == ""
+    g.stop()
+    out = g.output()
+    for secret in (KEY, "sk-not-a-key", "sim-1", "xyzzy"):
+        assert secret not in out
+
+
+def test_embeddings_are_relayed(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    r = httpx.post(g.url + "/v1/embeddings", headers={"authorization": f"Bearer {KEY}"},
+                   json={"model": "qwen3-max", "input": ["first text", "second text"]}, timeout=20)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["object"] == "list"
+    assert [d["index"] for d in body["data"]] == [0, 1]
+    assert len(body["data"][0]["embedding"]) == 16
+    assert body["data"][0]["embedding"] != body["data"][1]["embedding"]
+    assert body["usage"]["prompt_tokens"] > 0
+    assert ('sluice_requests_total{route="/v1/embeddings",status="200",model="qwen3-max"} 1'
+            in metrics(g.url))
+
+
+@pytest.mark.parametrize("extra,field", [
+    ("    weight: 0\n", "channels[0].weight: must be an integer >= 1"),
+    ("    ca_file: /nonexistent/ca.pem\n", "channels[0].ca_file: no such file"),
+    ("    modles: [x]\n", "channels[0].modles: unknown field"),
+    ("timeouts: {frist_byte: 1s}\n", "timeouts.frist_byte: unknown field"),
+    ("body_limit: lots\n", "body_limit: must be a positive size"),
+    ("fallbacks: {qwen3-max: [gpt-x]}\n", "fallbacks.qwen3-max[0]: model gpt-x is not served"),
+])
+def test_check_names_the_bad_field(tmp_path, extra, field):
+    text = config(channel("a", "http://127.0.0.1:1"))
+    if extra.startswith("    "):
+        text = text.replace("    models: [qwen3-max]\n", "    models: [qwen3-max]\n" + extra)
+    else:
+        text += extra
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = subprocess.run([SLUICE_BIN, "check", "--config", str(path)], capture_output=True,
+                            text=True, timeout=20)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"sluice: invalid configuration {path}: ")
+    assert field in result.stderr
+
+
+def test_check_accepts_a_good_configuration(tmp_path):
+    path = tmp_path / "good.yaml"
+    path.write_text(config(channel("a", "http://127.0.0.1:1"), channel("b", "http://127.0.0.1:2")))
+    result = subprocess.run([SLUICE_BIN, "check", "--config", str(path)], capture_output=True,
+                            text=True, timeout=20)
+    assert (result.returncode, result.stdout) == (0, "configuration ok: 2 channel(s)\n")
+
+
+def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path, processes):
+    port = free_port()
+    cwd = tmp_path / "fresh"
+    cwd.mkdir()
+    env = {"SLUICE_LISTEN": f"127.0.0.1:{port}", "DASHSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
+    proc = Process([SLUICE_BIN, "serve"], tmp_path / "embedded.log", env, cwd=cwd)
+    processes.append(proc)
+    wait_until(lambda: "demo client key: " in proc.output() or proc.proc.poll() is not None)
+    out = proc.output()
+    first_lines = out.splitlines()[:3]
+    assert f"sluice listening on http://127.0.0.1:{port}/v1" in first_lines
+    key = re.search(r"demo client key: (sk-sluice-demo-[0-9a-f]{32})", out).group(1)
+    assert f"curl http://127.0.0.1:{port}/v1/chat/completions -H 'Authorization: Bearer {key}'" \
+        in out
+    assert f'OpenAI(base_url="http://127.0.0.1:{port}/v1", api_key="{key}")' in out
+    base = f"http://127.0.0.1:{port}"
+    r = chat(base, {"model": "qwen3-max", "messages": [{"role": "user", "content": "Hello"}]},
+             key=key)
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["message"]["content"]
+    models = httpx.get(base + "/v1/models", headers={"authorization": f"Bearer {key}"}).json()
+    assert sorted(m["id"] for m in models["data"]) == ["qwen-plus", "qwen-turbo", "qwen3-max"]
+    assert chat(base, key="sk-guess").status_code == 401
+
+
+def test_keep_alive_connection_survives_a_sighup_reload(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    conn = http.client.HTTPConnection("127.0.0.1", port_of(g.url), timeout=20)
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES})
+
+    def post(key):
+        conn.request("POST", "/v1/chat/completions", body=body,
+                     headers={"authorization": f"Bearer {key}",
+                              "content-type": "application/json"})
+        response = conn.getresponse()
+        return response.status, response.read()
+
+    assert post(KEY)[0] == 200
+    sock = conn.sock
+    local = sock.getsockname()
+    listen = g.config_path.read_text().splitlines()[0]
+    g.config_path.write_text(listen + "\n" + config(channel("sim0", sim.url), key="sk-after-reload"))
+    g.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration reloaded" in g.output())
+    status, _ = post("sk-after-reload")  # the new snapshot, on the old connection
+    assert status == 200
+    assert conn.sock is sock and sock.getsockname() == local
+    status, _ = post(KEY)  # the old key is gone with the old configuration
+    assert status == 401
+    assert conn.sock is sock
+    conn.close()
+
+
+def test_stream_in_flight_finishes_across_a_sighup_reload(tmp_path, processes):
+    paced = start_sim(tmp_path, "--tps", "20", "--answer-tokens", "20")
+    processes.append(paced)
+    g = start_gateway(tmp_path, config(channel("paced", paced.url)))
+    processes.append(g)
+    with httpx.Client(timeout=20) as client:
+        with client.stream("POST", g.url + "/v1/chat/completions",
+                           headers={"authorization": f"Bearer {KEY}"},
+                           json={"model": "qwen3-max", "messages": MESSAGES,
+                                 "stream": True}) as r:
+            assert r.status_code == 200
+            text = ""
+            parts = r.iter_text()
+            text += next(parts)
+            g.proc.send_signal(signal.SIGHUP)
+            wait_until(lambda: "configuration reloaded" in g.output())
+            for part in parts:
+                text += part
+    events = sse_events(text)
+    assert events[-1] == "[DONE]"
+    content = "".join(json.loads(e)["choices"][0]["delta"].get("content") or ""
+                      for e in events[:-1] if json.loads(e)["choices"])
+    assert len(content) > 0
+    assert len([e for e in events[:-1] if json.loads(e)["choices"]]) >= 20
+
+
+def test_a_second_server_on_a_port_in_use_exits_instead_of_sharing_it(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    port = port_of(g.url)
+    second = subprocess.run([SLUICE_BIN, "serve", "--config", str(g.config_path)],
+                            capture_output=True, text=True, timeout=20)
+    assert second.returncode == 1
+    assert f"sluice: cannot listen on 127.0.0.1:{port}: Address already in use" in second.stderr
+    sim_again = subprocess.run([SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port_of(sim.url)}"],
+                               capture_output=True, text=True, timeout=20)
+    assert sim_again.returncode == 1 and "Address already in use" in sim_again.stderr
+    assert all(chat(g.url).status_code == 200 for _ in range(4))  # nobody took a share
