@@ -3,6 +3,7 @@
 #pragma once
 
 #include "net/http_server.h"
+#include "pipeline/key_request.h"
 #include "pipeline/runtime.h"
 #include "proto/openai/errors.h"
 #include "proto/openai/request.h"
@@ -28,6 +29,7 @@ struct RequestContext {
   std::string request_id;
   std::string route;  // metrics label: the path, or "other"
   const config::ClientKey* key = nullptr;
+  KeyRequest keyed;  // stored key, rate limit, budget and stream tally (key_request.h)
   proto::ParsedRequest parsed;
   std::string served_model;            // differs from parsed.model after a fallback
   std::optional<std::size_t> channel;  // the channel of the last attempt

@@ -1,6 +1,7 @@
 #include "pipeline/gateway.h"
 
 #include "pipeline/context.h"
+#include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
 
 #include <fmt/format.h>
@@ -28,6 +29,7 @@ std::string request_id_for(const net::Request& request) {
 awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics& metrics) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   if (auto error = parse(ctx, endpoint)) co_return co_await reply_error(ctx, *error);
+  if (auto error = admit_key(ctx)) co_return co_await reply_error(ctx, *error);
   std::optional<proto::ApiError> last_error;
   while (auto channel = admit(ctx)) {
     if (co_await forward_once(ctx, *channel, metrics, last_error) == AttemptResult::Answered) {
@@ -48,8 +50,10 @@ awaitable<void> serve_models(RequestContext& ctx) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   std::vector<std::string> ids;
   for (const auto& model : ctx.runtime->models) {
-    if (!ctx.key || ctx.key->models.empty() ||
-        std::find(ctx.key->models.begin(), ctx.key->models.end(), model) != ctx.key->models.end()) {
+    if ((!ctx.key || ctx.key->models.empty() ||
+         std::find(ctx.key->models.begin(), ctx.key->models.end(), model) !=
+             ctx.key->models.end()) &&
+        (!ctx.keyed.record || ctx.keyed.record->allows_model(model))) {
       ids.push_back(model);
     }
   }
@@ -67,11 +71,13 @@ std::optional<proto::Endpoint> api_endpoint(std::string_view path) {
 
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<const Runtime> runtime) : runtime_(std::move(runtime)) {}
+Gateway::Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys)
+    : runtime_(std::move(runtime)), keys_(keys) {}
 
 awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writer) {
   RequestContext ctx{request, writer, runtime_.load()};
   ctx.request_id = request_id_for(request);
+  ctx.keyed.services = keys_;
   std::string_view path = request.path();
   const bool is_get = request.method == "GET";
   const bool is_post = request.method == "POST";
@@ -80,6 +86,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
     if (is_post) {
       ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
+      record_usage(ctx);
       --metrics_.in_flight();
     } else {
       const auto error = proto::method_not_allowed("Use POST for " + ctx.route + ".");

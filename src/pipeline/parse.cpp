@@ -13,6 +13,9 @@ std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoi
       std::find(ctx.key->models.begin(), ctx.key->models.end(), model) == ctx.key->models.end()) {
     return proto::model_not_found(model);
   }
+  if (ctx.keyed.record && !ctx.keyed.record->allows_model(model)) {
+    return proto::model_not_found(model);
+  }
   if (!ctx.runtime->channels_by_model.contains(model)) return proto::model_not_found(model);
   ctx.served_model = model;
   return std::nullopt;

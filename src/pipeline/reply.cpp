@@ -8,6 +8,7 @@ net::Headers answer_headers(const RequestContext& ctx) {
   net::Headers headers;
   headers.push_back({"x-request-id", ctx.request_id});
   if (!ctx.served_model.empty()) headers.push_back({"x-sluice-model", ctx.served_model});
+  headers.insert(headers.end(), ctx.keyed.headers.begin(), ctx.keyed.headers.end());
   return headers;
 }
 

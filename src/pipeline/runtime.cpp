@@ -36,6 +36,7 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
   }
   std::sort(runtime->models.begin(), runtime->models.end());
   for (const auto& key : runtime->config.keys) runtime->keys.emplace(key.key, &key);
+  runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "core/billing/price_table.h"
 #include "net/upstream_endpoint.h"
 
 #include <atomic>
@@ -28,6 +29,7 @@ struct Runtime {
   std::unordered_map<std::string, std::vector<std::size_t>> channels_by_model;
   std::vector<std::string> models;  // every served model, sorted
   std::unordered_map<std::string, const config::ClientKey*> keys;
+  core::billing::PriceTable prices;  // built-in list prices with `pricing:` applied
   // Spreads requests across the channels of one priority tier in proportion to their weights. A
   // relaxed counter is enough: only the long-run proportions matter, not the exact rotation.
   mutable std::atomic<std::uint64_t> rotation{0};
