@@ -76,6 +76,8 @@ def start_sim(tmp_path, *flags, accounts=2, model="qwen3-max:rpm=6000,rps=1000,t
 def start_gateway(tmp_path, config_text, env=None):
     port = free_port()
     config = tmp_path / f"sluice-{port}.yaml"
+    if "storage:" not in config_text:  # never the working directory's ./sluice.db in tests
+        config_text = f"storage: sqlite:{tmp_path / f'sluice-{port}.db'}\n" + config_text
     config.write_text(f"listen: 127.0.0.1:{port}\n" + config_text)
     proc = Process([SLUICE_BIN, "serve", "--config", str(config)], tmp_path / f"gw-{port}.log", env)
     proc.url = f"http://127.0.0.1:{port}"

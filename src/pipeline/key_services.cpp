@@ -45,20 +45,18 @@ core::billing::BudgetSnapshot KeyServices::budget(ports::KeyId key) const {
 }
 
 bool KeyServices::store_has_keys() {
-  const core::TimePoint now = clock_.now();
-  std::lock_guard lock(store_check_mutex_);
-  if (store_checked_at_ && now - *store_checked_at_ < std::chrono::seconds(1)) {
-    return store_has_keys_;
-  }
+  // Keys are revoked, never deleted: once the store holds one it always will, so only "none yet"
+  // needs asking again (an empty table is one cheap query, and only an open gateway asks).
+  if (store_has_keys_.load(std::memory_order_acquire)) return true;
   auto keys = keys_.list_keys();
   if (!keys) {
     // Fail closed: an unreadable store must not open the gateway.
     spdlog::error("key store: {}", keys.error().message);
     return true;
   }
-  store_has_keys_ = !keys->empty();
-  store_checked_at_ = now;
-  return store_has_keys_;
+  if (keys->empty()) return false;
+  store_has_keys_.store(true, std::memory_order_release);
+  return true;
 }
 
 }  // namespace sluice::pipeline

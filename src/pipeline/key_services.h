@@ -12,6 +12,7 @@
 #include "ports/key_store.h"
 #include "ports/usage_ledger.h"
 
+#include <atomic>
 #include <mutex>
 
 namespace sluice::pipeline {
@@ -38,9 +39,9 @@ class KeyServices {
   void settle(const core::billing::BudgetReservation& reservation, ports::NanoUsd charged);
   core::billing::BudgetSnapshot budget(ports::KeyId key) const;
 
-  // Whether the store holds any key at all, re-read at most once a second. With no key in the
-  // configuration and none stored, the gateway is open (as before storage existed); the first
-  // key created through the admin API or the CLI closes it within a second.
+  // Whether the store holds any key at all. With no key in the configuration and none stored,
+  // the gateway is open (as before storage existed); the first key created through the admin
+  // API or the CLI closes it for the next request.
   bool store_has_keys();
 
  private:
@@ -55,9 +56,7 @@ class KeyServices {
   // and a small remaining budget stays usable for cheap requests (budget_ledger.h).
   core::billing::BudgetLedger budgets_{core::billing::BudgetPolicy::kAllowLastRequest};
 
-  std::mutex store_check_mutex_;
-  bool store_has_keys_ = false;
-  std::optional<core::TimePoint> store_checked_at_;
+  std::atomic<bool> store_has_keys_{false};
 };
 
 }  // namespace sluice::pipeline

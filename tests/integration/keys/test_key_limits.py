@@ -1,0 +1,65 @@
+"""Per-key RPM and TPM before admission, and OpenAI's x-ratelimit-* headers on every answer."""
+import re
+
+import httpx
+
+from conftest import MESSAGES
+
+RESET = re.compile(r"^(\d+ms|(\d+h)?(\d+m)?\d+(\.\d+)?s)$")
+NAMES = ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+         "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens",
+         "x-ratelimit-reset-tokens"]
+
+
+def test_rpm_limit_answers_429_with_retry_after_and_headers(stack):
+    key = stack.create_key("slow", "--rpm", "2")
+    first, second, third = (stack.chat(key) for _ in range(3))
+    assert first.status_code == 200 and second.status_code == 200, second.text
+    assert first.headers["x-ratelimit-limit-requests"] == "2"
+    assert first.headers["x-ratelimit-remaining-requests"] == "1"
+    assert second.headers["x-ratelimit-remaining-requests"] == "0"
+    assert third.status_code == 429
+    error = third.json()["error"]
+    assert error["code"] == "rate_limit_exceeded"
+    assert error["type"] == "requests"
+    assert "Limit 2, Used 2, Requested 1" in error["message"]
+    # One request refills every 30 s at 2 RPM; two are taken, so the next fits in about 30 s.
+    assert 1 <= int(third.headers["retry-after"]) <= 30
+    assert int(third.headers["retry-after-ms"]) <= 30_000
+    assert third.headers["x-ratelimit-remaining-requests"] == "0"
+    assert RESET.match(third.headers["x-ratelimit-reset-requests"])
+    # No token limit on this key: no token headers (none exists to report).
+    assert "x-ratelimit-limit-tokens" not in third.headers
+
+
+def test_tpm_limit_refuses_a_request_that_cannot_fit(stack):
+    key = stack.create_key("tiny-tpm", "--tpm", "100")
+    r = stack.chat(key, {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 500})
+    assert r.status_code == 429
+    assert r.json()["error"]["type"] == "tokens"
+    assert r.headers["x-should-retry"] == "false"
+    assert r.headers["x-ratelimit-limit-tokens"] == "100"
+
+
+def test_every_answer_carries_the_rate_limit_headers(stack):
+    key = stack.create_key("measured", "--rpm", "100", "--tpm", "100000")
+    plain = stack.chat(key)
+    assert plain.status_code == 200
+    with httpx.stream("POST", stack.url + "/v1/chat/completions",
+                      json={"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 8,
+                            "stream": True},
+                      headers={"authorization": f"Bearer {key}"}, timeout=30) as streamed:
+        assert streamed.status_code == 200
+        streamed.read()
+    not_found = stack.chat(key, {"model": "no-such-model", "messages": MESSAGES})
+    assert not_found.status_code == 404
+    for r in (plain, streamed, not_found):
+        for name in NAMES:
+            assert name in r.headers, (name, r.status_code)
+        assert r.headers["x-ratelimit-limit-requests"] == "100"
+        assert r.headers["x-ratelimit-limit-tokens"] == "100000"
+        assert RESET.match(r.headers["x-ratelimit-reset-requests"])
+        assert RESET.match(r.headers["x-ratelimit-reset-tokens"])
+    assert int(plain.headers["x-ratelimit-remaining-requests"]) == 99
+    assert int(streamed.headers["x-ratelimit-remaining-requests"]) <= 99
+    assert int(plain.headers["x-ratelimit-remaining-tokens"]) < 100000

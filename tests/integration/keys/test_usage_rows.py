@@ -1,0 +1,98 @@
+"""One usage row per request, priced from the price table, written in batches and flushed on
+SIGTERM; streams priced exactly like plain answers; a client leaving mid-stream is billed 499."""
+import json
+import socket
+
+import httpx
+
+from conftest import MESSAGES, list_cost_nano, scale
+
+
+def sse_usage(text):
+    for block in text.split("\n\n"):
+        if block.startswith("data: ") and block != "data: [DONE]":
+            chunk = json.loads(block[len("data: "):])
+            if chunk.get("usage"):
+                return chunk["usage"]
+    return None
+
+
+def test_plain_and_streamed_rows_carry_exact_costs(make_stack):
+    stack = make_stack(cost_multiplier=1.5)
+    key = stack.create_key("priced", "--price-multiplier", "0.88")
+    plain = stack.chat(key, headers={"x-request-id": "plain-1"})
+    assert plain.status_code == 200
+    streamed = stack.chat(key, {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 16,
+                                "stream": True, "stream_options": {"include_usage": True}},
+                          headers={"x-request-id": "stream-1"})
+    assert streamed.status_code == 200
+    stack.stop()
+    rows = {r["request_id"]: r for r in stack.rows()}
+    assert set(rows) == {"plain-1", "stream-1"}
+    for request_id, usage in (("plain-1", plain.json()["usage"]),
+                              ("stream-1", sse_usage(streamed.text))):
+        row = rows[request_id]
+        assert (row["prompt_tokens"], row["completion_tokens"]) == (usage["prompt_tokens"],
+                                                                    usage["completion_tokens"])
+        listed = list_cost_nano(row["prompt_tokens"], row["completion_tokens"],
+                                row["cached_tokens"])
+        assert listed > 0
+        assert row["list_nano_usd"] == listed
+        assert row["upstream_nano_usd"] == scale(listed, 1.5)
+        assert row["charged_nano_usd"] == scale(listed, 0.88)
+        assert (row["key_name"], row["requested_model"], row["served_model"], row["channel"],
+                row["status"], row["fallback"]) == ("priced", "qwen3-max", "qwen3-max", "sim0",
+                                                    200, 0)
+        assert row["latency_ms"] >= 0 and row["queue_wait_ms"] >= 0
+        assert row["time_ms"] > 1_700_000_000_000
+    spent = stack.keys()["priced"]["spent_usd"]
+    assert abs(spent - sum(r["charged_nano_usd"] for r in rows.values()) / 1e9) < 1e-9
+
+
+def test_sigterm_flushes_every_acknowledged_row(make_stack):
+    # A flush interval far beyond the test: only the SIGTERM flush can write these rows.
+    stack = make_stack(extra="ledger:\n  flush_interval: 1h\n")
+    key = stack.create_key("flushed")
+    ids = [f"flush-{i}" for i in range(12)]
+    for request_id in ids:
+        assert stack.chat(key, headers={"x-request-id": request_id}).status_code == 200
+    assert stack.rows() == []  # batched: nothing written yet
+    stack.stop()
+    assert sorted(r["request_id"] for r in stack.rows()) == sorted(ids)
+
+
+def test_every_request_sync_writes_before_answering(make_stack):
+    stack = make_stack(extra="ledger:\n  sync: every_request\n")
+    key = stack.create_key("synced")
+    assert stack.chat(key, headers={"x-request-id": "sync-1"}).status_code == 200
+    # The row is written before the handler finishes; the answer may reach us a moment earlier.
+    import time
+    deadline = time.monotonic() + 2
+    while not stack.rows() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [r["request_id"] for r in stack.rows()] == ["sync-1"]
+
+
+def test_client_leaving_mid_stream_is_billed_with_status_499(make_stack):
+    # 20 tokens per second: the answer takes seconds, the client leaves after the first chunk.
+    stack = make_stack(sim_flags=("--tps", "20", "--answer-tokens", "60"))
+    key = stack.create_key("leaver")
+    host, port = stack.url.removeprefix("http://").split(":")
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 60,
+                       "stream": True}).encode()
+    with socket.create_connection((host, int(port))) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Bearer " + key.encode() + b"\r\n"
+                  b"Content-Type: application/json\r\nx-request-id: leaver-1\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        received = b""
+        while b"data: " not in received:
+            received += s.recv(4096)
+        assert b" 200 " in received.split(b"\r\n")[0]
+    stack.stop()
+    [row] = stack.rows()
+    assert row["request_id"] == "leaver-1"
+    assert row["status"] == 499
+    assert row["completion_tokens"] > 0 and row["prompt_tokens"] > 0
+    assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
+    assert row["charged_nano_usd"] == row["list_nano_usd"]
