@@ -73,26 +73,43 @@ def test_every_request_sync_writes_before_answering(make_stack):
     assert [r["request_id"] for r in stack.rows()] == ["sync-1"]
 
 
-def test_client_leaving_mid_stream_is_billed_with_status_499(make_stack):
-    # 20 tokens per second: the answer takes seconds, the client leaves after the first chunk.
-    stack = make_stack(sim_flags=("--tps", "20", "--answer-tokens", "60"))
-    key = stack.create_key("leaver")
+def leave_after_first_chunk(stack, key, request_id, max_tokens):
     host, port = stack.url.removeprefix("http://").split(":")
-    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 60,
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES, "max_tokens": max_tokens,
                        "stream": True}).encode()
     with socket.create_connection((host, int(port))) as s:
         s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
                   b"Authorization: Bearer " + key.encode() + b"\r\n"
-                  b"Content-Type: application/json\r\nx-request-id: leaver-1\r\n"
-                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                  b"Content-Type: application/json\r\nx-request-id: " + request_id.encode() +
+                  b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
         received = b""
         while b"data: " not in received:
             received += s.recv(4096)
         assert b" 200 " in received.split(b"\r\n")[0]
+
+
+def test_client_leaving_mid_stream_is_billed_the_upstream_usage(make_stack):
+    # 20 tokens at 20 per second: the usage chunk comes within the gateway's 2 s grace.
+    stack = make_stack(sim_flags=("--tps", "20", "--answer-tokens", "20"))
+    key = stack.create_key("leaver")
+    leave_after_first_chunk(stack, key, "leaver-1", 20)
     stack.stop()
     [row] = stack.rows()
-    assert row["request_id"] == "leaver-1"
-    assert row["status"] == 499
-    assert row["completion_tokens"] > 0 and row["prompt_tokens"] > 0
+    assert (row["request_id"], row["status"]) == ("leaver-1", 499)
+    assert row["completion_tokens"] == 20  # the sim's own count, from its usage chunk
     assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
     assert row["charged_nano_usd"] == row["list_nano_usd"]
+
+
+def test_client_leaving_a_long_stream_is_billed_what_was_streamed(make_stack):
+    # 200 tokens at 20 per second take 10 s: the gateway stops reading after its 2 s grace and
+    # counts the text it received with the model's tokenizer.
+    stack = make_stack(sim_flags=("--tps", "20", "--answer-tokens", "200"))
+    key = stack.create_key("leaver")
+    leave_after_first_chunk(stack, key, "leaver-2", 200)
+    stack.stop()
+    [row] = stack.rows()
+    assert (row["request_id"], row["status"]) == ("leaver-2", 499)
+    assert 0 < row["completion_tokens"] < 200
+    assert row["prompt_tokens"] > 0
+    assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
