@@ -1,7 +1,9 @@
 """One usage row per request, priced from the price table, written in batches and flushed on
 SIGTERM; streams priced exactly like plain answers; a client leaving mid-stream is billed 499."""
 import json
+import signal
 import socket
+import time
 
 import httpx
 
@@ -66,7 +68,6 @@ def test_every_request_sync_writes_before_answering(make_stack):
     key = stack.create_key("synced")
     assert stack.chat(key, headers={"x-request-id": "sync-1"}).status_code == 200
     # The row is written before the handler finishes; the answer may reach us a moment earlier.
-    import time
     deadline = time.monotonic() + 2
     while not stack.rows() and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -113,3 +114,29 @@ def test_client_leaving_a_long_stream_is_billed_what_was_streamed(make_stack):
     assert 0 < row["completion_tokens"] < 200
     assert row["prompt_tokens"] > 0
     assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
+
+
+def test_kill_9_loses_at_most_the_last_flush_interval(make_stack):
+    stack = make_stack(extra="ledger:\n  flush_interval: 100ms\n")
+    key = stack.create_key("crashy")
+    answered = []  # (request id, monotonic time its answer arrived)
+    with httpx.Client(timeout=10) as client:
+        start = time.monotonic()
+        i = 0
+        while time.monotonic() - start < 1.5:
+            r = client.post(stack.url + "/v1/chat/completions",
+                            json={"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 4},
+                            headers={"authorization": f"Bearer {key}",
+                                     "x-request-id": f"crash-{i}"})
+            assert r.status_code in (200, 429)  # the sim's per-second cap: a row either way
+            answered.append((f"crash-{i}", time.monotonic()))
+            i += 1
+    stack.gateway.proc.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    stack.gateway.proc.wait()
+    stored = {r["request_id"] for r in stack.rows()}
+    # The bound: one flush interval, plus one batch write and the scheduling of a loaded machine.
+    old_enough = [rid for rid, at in answered if killed_at - at > 0.1 + 0.25]
+    assert len(old_enough) > 10
+    assert [rid for rid in old_enough if rid not in stored] == []
+    assert stored <= {rid for rid, _ in answered}
