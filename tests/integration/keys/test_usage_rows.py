@@ -140,3 +140,12 @@ def test_kill_9_loses_at_most_the_last_flush_interval(make_stack):
     assert len(old_enough) > 10
     assert [rid for rid in old_enough if rid not in stored] == []
     assert stored <= {rid for rid, _ in answered}
+
+
+def test_pricing_override_prices_the_rows(make_stack):
+    stack = make_stack(extra="pricing:\n  models:\n    qwen3-max: {input: 2, output: 10.5}\n")
+    key = stack.create_key("overridden")
+    usage = stack.chat(key).json()["usage"]
+    stack.stop()
+    [row] = stack.rows()
+    assert row["list_nano_usd"] == usage["prompt_tokens"] * 2000 + usage["completion_tokens"] * 10500
