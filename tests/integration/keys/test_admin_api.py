@@ -118,3 +118,23 @@ def test_duplicate_name_is_400_and_pool_is_not_there_yet(stack):
     assert (r.status_code, r.json()["error"]["param"]) == (400, "name")
     assert admin(stack, "GET", "/admin/pool").status_code == 404
     assert admin(stack, "PUT", "/admin/keys").status_code == 405
+
+
+def test_admin_token_from_the_environment_and_off_without_one(tmp_path, processes):
+    from sluice_testing import start_gateway, start_sim
+    sim = start_sim(tmp_path)
+    processes.append(sim)
+    config = (f"channels:\n  - name: sim0\n    base_url: {sim.url}/v1\n    api_key: sim-0\n"
+              "    models: [qwen3-max]\n")
+    with_env = start_gateway(tmp_path, config, env={"SLUICE_ADMIN_TOKEN": "from-env"})
+    processes.append(with_env)
+    r = httpx.get(with_env.url + "/admin/keys", headers={"authorization": "Bearer from-env"},
+                  timeout=10)
+    assert r.status_code == 200, r.text
+    # An empty SLUICE_ADMIN_TOKEN (as if unset) leaves the admin API off.
+    without = start_gateway(tmp_path, config, env={"SLUICE_ADMIN_TOKEN": ""})
+    processes.append(without)
+    r = httpx.get(without.url + "/admin/keys", headers={"authorization": "Bearer from-env"},
+                  timeout=10)
+    assert r.status_code == 401
+    assert "admin API is off" in r.json()["error"]["message"]
