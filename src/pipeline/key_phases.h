@@ -40,8 +40,9 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
                                                          net::UpstreamCall& call,
                                                          proto::SseReader& reader);
 
-// After an API request: prices it, settles its budget reservation, corrects the key's token
-// bucket and appends one usage row to the ledger. Runs once; never throws.
+// Prices a billable request, settles its budget reservation, corrects the key's token bucket and
+// appends one usage row to the ledger. Runs once: just before the answer's last bytes leave
+// (reply, end of a stream), or after serve_api for an answer that never ended (client gone).
 void record_usage(RequestContext& ctx);
 
 // Shared by the key phases' files.

@@ -37,7 +37,8 @@ struct KeyRequest {
   // for an exact token count when a stream ends without the upstream's usage.
   std::string streamed;
   std::chrono::steady_clock::duration queue_wait{};  // time waiting for admission
-  bool recorded = false;                             // record_usage() ran
+  bool billable = false;  // an authenticated API request (parse ran): it gets a usage row
+  bool recorded = false;  // record_usage() ran
 };
 
 }  // namespace sluice::pipeline

@@ -5,6 +5,7 @@
 namespace sluice::pipeline {
 
 std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoint) {
+  ctx.keyed.billable = true;  // authenticated: from here on every answer gets a usage row
   auto parsed = proto::parse_request(endpoint, ctx.request.body);
   if (auto* error = std::get_if<proto::ApiError>(&parsed)) return *error;
   ctx.parsed = std::move(std::get<proto::ParsedRequest>(parsed));

@@ -109,6 +109,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     co_await ctx.writer.write(event);
     ctx.status = 502;
   }
+  record_usage(ctx);  // before the stream's end: with ledger.sync every_request nothing is lost
   co_await ctx.writer.finish();
   co_return AttemptResult::Answered;
 }

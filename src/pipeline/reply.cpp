@@ -1,3 +1,4 @@
+#include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -18,6 +19,7 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) 
   response.headers.insert(response.headers.begin(), headers.begin(), headers.end());
   ctx.status = response.status;
   ctx.first_byte_sent = true;
+  record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
   co_await ctx.writer.send(std::move(response));
 }
 

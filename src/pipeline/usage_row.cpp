@@ -45,11 +45,10 @@ core::billing::Cost cost_of(const RequestContext& ctx, const proto::Usage& usage
 
 void record_usage(RequestContext& ctx) {
   KeyRequest& keyed = ctx.keyed;
-  if (!keyed.services || keyed.recorded) return;
+  // Callers refused by authentication are not billable (an unauthenticated flood must not fill
+  // the ledger); the access log still has them.
+  if (!keyed.services || !keyed.billable || keyed.recorded) return;
   keyed.recorded = true;
-  // Callers refused by authentication get no row (an unauthenticated flood must not fill the
-  // ledger); the access log still has them.
-  if (!ctx.key && !keyed.record && ctx.status == 401) return;
 
   ctx.usage = billed_usage(ctx);
   const core::billing::Cost cost = cost_of(ctx, ctx.usage);

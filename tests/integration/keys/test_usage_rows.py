@@ -6,6 +6,7 @@ import socket
 import time
 
 import httpx
+import pytest
 
 from conftest import MESSAGES, list_cost_nano, scale
 
@@ -63,15 +64,17 @@ def test_sigterm_flushes_every_acknowledged_row(make_stack):
     assert sorted(r["request_id"] for r in stack.rows()) == sorted(ids)
 
 
-def test_every_request_sync_writes_before_answering(make_stack):
-    stack = make_stack(extra="ledger:\n  sync: every_request\n")
+def test_every_request_sync_writes_without_waiting_for_a_flush(make_stack):
+    # The interval would hold the row for an hour; every_request writes it as the request ends.
+    stack = make_stack(extra="ledger:\n  flush_interval: 1h\n  sync: every_request\n")
     key = stack.create_key("synced")
     assert stack.chat(key, headers={"x-request-id": "sync-1"}).status_code == 200
-    # The row is written before the handler finishes; the answer may reach us a moment earlier.
-    deadline = time.monotonic() + 2
-    while not stack.rows() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    # Written before the answer left the gateway: present the moment the answer is here.
     assert [r["request_id"] for r in stack.rows()] == ["sync-1"]
+    streamed = stack.chat(key, {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 8,
+                                "stream": True}, headers={"x-request-id": "sync-2"})
+    assert streamed.text.endswith("data: [DONE]\n\n")
+    assert [r["request_id"] for r in stack.rows()] == ["sync-1", "sync-2"]
 
 
 def leave_after_first_chunk(stack, key, request_id, max_tokens):
@@ -116,8 +119,9 @@ def test_client_leaving_a_long_stream_is_billed_what_was_streamed(make_stack):
     assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
 
 
-def test_kill_9_loses_at_most_the_last_flush_interval(make_stack):
-    stack = make_stack(extra="ledger:\n  flush_interval: 100ms\n")
+@pytest.mark.parametrize("sync,bound", [("batched", 0.1 + 0.25), ("every_request", 0.0)])
+def test_kill_9_loses_at_most_the_last_flush_interval(make_stack, sync, bound):
+    stack = make_stack(extra=f"ledger:\n  flush_interval: 100ms\n  sync: {sync}\n")
     key = stack.create_key("crashy")
     answered = []  # (request id, monotonic time its answer arrived)
     with httpx.Client(timeout=10) as client:
@@ -135,8 +139,9 @@ def test_kill_9_loses_at_most_the_last_flush_interval(make_stack):
     killed_at = time.monotonic()
     stack.gateway.proc.wait()
     stored = {r["request_id"] for r in stack.rows()}
-    # The bound: one flush interval, plus one batch write and the scheduling of a loaded machine.
-    old_enough = [rid for rid, at in answered if killed_at - at > 0.1 + 0.25]
+    # Batched: one flush interval, plus one batch write and the scheduling of a loaded machine.
+    # Every request: the row is written before the answer leaves, so nothing answered is lost.
+    old_enough = [rid for rid, at in answered if killed_at - at >= bound]
     assert len(old_enough) > 10
     assert [rid for rid in old_enough if rid not in stored] == []
     assert stored <= {rid for rid, _ in answered}
