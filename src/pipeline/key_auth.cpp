@@ -22,10 +22,13 @@ std::string utc_time(ports::UnixMillis ms) {
 }  // namespace
 
 void set_rate_limit_headers(RequestContext& ctx, const core::billing::KeyRateStatus& status) {
-  ctx.keyed.headers.clear();
+  net::Headers& headers = ctx.keyed.headers;
+  std::erase_if(headers, [](const net::Header& h) { return h.name.starts_with("x-ratelimit-"); });
+  net::Headers fresh;
   for (auto& [name, value] : core::billing::rate_limit_headers(status)) {
-    ctx.keyed.headers.push_back({std::move(name), std::move(value)});
+    fresh.push_back({std::move(name), std::move(value)});
   }
+  headers.insert(headers.begin(), fresh.begin(), fresh.end());
 }
 
 std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx,

@@ -65,16 +65,19 @@ std::int64_t completion_limit(const RequestContext& ctx) {
   return ctx.parsed.max_tokens.value_or(0) * std::max(ctx.parsed.n, 1);
 }
 
-std::optional<proto::ApiError> admit_key(RequestContext& ctx) {
+namespace {
+
+// The key's own RPM/TPM and budget. `status` gets the key's windows (none without limits).
+std::optional<proto::ApiError> check_key(RequestContext& ctx,
+                                         core::billing::KeyRateStatus& status) {
   KeyRequest& keyed = ctx.keyed;
-  if (!keyed.services || !keyed.record) return std::nullopt;
   const auto& limits = keyed.limits;
   if (limits.rpm || limits.tpm) {
     // The estimate counts max_tokens when the request sets it, else the prompt only; the real
     // completion is charged to the bucket when the usage is known (record_usage).
     const std::int64_t tokens = limits.tpm ? prompt_estimate(ctx) + completion_limit(ctx) : 0;
     auto decision = keyed.services->try_acquire(keyed.record->id, limits, tokens);
-    set_rate_limit_headers(ctx, decision.status);
+    status = decision.status;
     if (!decision.admitted()) {
       if (decision.verdict != KeyLimitVerdict::kTooLarge) {
         const auto ms = std::chrono::ceil<std::chrono::milliseconds>(decision.retry_after);
@@ -97,6 +100,24 @@ std::optional<proto::ApiError> admit_key(RequestContext& ctx) {
     return error;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<proto::ApiError> admit_key(RequestContext& ctx) {
+  KeyRequest& keyed = ctx.keyed;
+  if (!keyed.services) return std::nullopt;
+  core::billing::KeyRateStatus status;
+  auto error = keyed.record ? check_key(ctx, status) : std::nullopt;
+  // A window the key lacks shows the gateway's use of the model against the capacity of the
+  // accounts serving it (gateway_windows.h); admitted requests count in it.
+  auto gateway = keyed.services->gateway_windows().view(
+      pool_capacity(*ctx.runtime, ctx.served_model), ctx.served_model, keyed.services->now(),
+      /*take=*/!error);
+  if (!status.requests) status.requests = gateway.requests;
+  if (!status.tokens) status.tokens = gateway.tokens;
+  set_rate_limit_headers(ctx, status);
+  return error;
 }
 
 }  // namespace sluice::pipeline

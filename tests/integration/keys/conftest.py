@@ -43,7 +43,8 @@ def run_cli(*args, check=True):
 class Stack:
     """sim + gateway on one SQLite file."""
 
-    def __init__(self, tmp_path, processes, extra="", sim_flags=(), cost_multiplier=None):
+    def __init__(self, tmp_path, processes, extra="", sim_flags=(), cost_multiplier=None,
+                 extra_is_channels=False):
         self.tmp_path = tmp_path
         self.db = tmp_path / "keys.db"
         self.sim = start_sim(tmp_path, *sim_flags)
@@ -57,6 +58,9 @@ class Stack:
         ]
         if cost_multiplier is not None:
             channel.append(f"    cost_multiplier: {cost_multiplier}")
+        if extra_is_channels:  # more channels (and what follows), with {url} the sim's
+            channel.append(extra.format(url=self.sim.url).rstrip("\n"))
+            extra = ""
         config = "\n".join([f"storage: sqlite:{self.db}", f"admin_token: {ADMIN_TOKEN}",
                             *channel]) + "\n" + extra
         self.gateway = start_gateway(tmp_path, config)
