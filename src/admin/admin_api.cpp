@@ -48,8 +48,8 @@ void AdminApi::set_pool_snapshot(std::function<std::string()> snapshot_json) {
 
 net::Response AdminApi::answer(const net::Request& request) {
   if (token_hash_.empty()) {
-    return error_answer(proto::invalid_api_key(
-        "The admin API is off: set admin_token in the configuration or SLUICE_ADMIN_TOKEN."));
+    return error_answer(
+        proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN)."));
   }
   const std::string_view given = bearer(request);
   // Digests of equal length, compared in constant time: no timing reveals a prefix of the token.

@@ -8,10 +8,11 @@
 //   GET    /admin/pool                  the quota pool's snapshot, once set_pool_snapshot() is
 //                                       called (404 until then)
 //
-// Errors are OpenAI-shaped: 401 for a missing or wrong token (or no token configured: the API is
-// then off), 400 naming the malformed field, 404 for an unknown key or route, 405 for a wrong
-// method. admin/ depends on the ports, not on pipeline/: it shares the gateway's KeyStore (a
-// CachingKeyStore, so a revocation here is seen by the next request) and UsageLedger.
+// Errors are OpenAI-shaped: 401 for a missing or wrong token, 404 while no token is configured
+// (the API is off, as the pool's admin routes answer), 400 naming the malformed field, 404 for an
+// unknown key or route, 405 for a wrong method. admin/ depends on the ports, not on pipeline/: it
+// shares the gateway's KeyStore (a CachingKeyStore, so a revocation here is seen by the next
+// request) and UsageLedger.
 #pragma once
 
 #include "net/http_server.h"
@@ -31,8 +32,12 @@ class AdminApi {
   // `keys` and `usage` must outlive this object. An empty `token` turns the API off.
   AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string token);
 
-  // Whether `path` belongs to the admin API.
-  static bool handles(std::string_view path) { return path.starts_with("/admin/"); }
+  // Whether `path` is one of this API's routes. Other /admin/ paths (the quota pool's, served by
+  // the gateway) are not.
+  bool handles(std::string_view path) const {
+    return path == "/admin/keys" || path.starts_with("/admin/keys/") || path == "/admin/usage" ||
+           (pool_snapshot_ && path == "/admin/pool");
+  }
 
   // Serves GET /admin/pool from `snapshot_json` (a JSON document). Call before serving starts.
   void set_pool_snapshot(std::function<std::string()> snapshot_json);

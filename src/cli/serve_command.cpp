@@ -92,7 +92,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   pipeline::Gateway gateway{runtime_or_throw(std::move(config)), &key_services};
   net::HttpServer server{options,
                          [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
-                           if (admin::AdminApi::handles(request.path())) {
+                           if (admin.handles(request.path())) {
                              return admin.handle(request, writer);
                            }
                            return gateway.handle(request, writer);

@@ -136,5 +136,5 @@ def test_admin_token_from_the_environment_and_off_without_one(tmp_path, processe
     processes.append(without)
     r = httpx.get(without.url + "/admin/keys", headers={"authorization": "Bearer from-env"},
                   timeout=10)
-    assert r.status_code == 401
+    assert r.status_code == 404
     assert "admin API is off" in r.json()["error"]["message"]
