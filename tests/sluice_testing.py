@@ -61,10 +61,13 @@ class Process:
         return self.proc.returncode
 
 
-def start_sim(tmp_path, *flags, accounts=2, model="qwen3-max:rpm=6000,rps=1000,tpm=10000000"):
+def start_sim(tmp_path, *flags, accounts=2, model="qwen3-max:rpm=6000,rps=1000,tpm=10000000",
+              latency_ms=0):
+    """`latency_ms=None` leaves latency to a --config file (the flag would override it)."""
     port = free_port()
-    args = [SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port}", "--accounts", str(accounts),
-            "--latency-ms", "0"]
+    args = [SLUICE_BIN, "sim", "--listen", f"127.0.0.1:{port}", "--accounts", str(accounts)]
+    if latency_ms is not None:
+        args += ["--latency-ms", str(latency_ms)]
     if model:
         args += ["--model", model]
     args += list(flags)

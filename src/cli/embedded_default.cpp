@@ -102,7 +102,12 @@ config::Config EmbeddedDefault::start() {
     channel.base_url = fmt::format("http://127.0.0.1:{}/v1", sim_port);
     channel.api_key = fmt::format("sim-{}", i);
     channel.account = channel.name;
-    for (const auto& m : kDemoModels) channel.models[m.name] = {m.rpm, m.rps, m.tpm, ""};
+    for (const auto& m : kDemoModels) {
+      config::ModelSpec& spec = channel.models[m.name];
+      spec.rpm = m.rpm;
+      spec.rps = m.rps;
+      spec.tpm = m.tpm;
+    }
     config.channels.push_back(std::move(channel));
   }
   add_env_channel(config, "DASHSCOPE_API_KEY", "dashscope",
@@ -113,7 +118,10 @@ config::Config EmbeddedDefault::start() {
   config.fallbacks["qwen3-max"] = {"qwen-plus", "qwen-turbo"};
   config.fallbacks["qwen-plus"] = {"qwen-turbo"};
   s.demo_key = random_demo_key();
-  config.keys.push_back({s.demo_key, "demo", {}});
+  config::ClientKey demo;
+  demo.key = s.demo_key;
+  demo.name = "demo";
+  config.keys.push_back(std::move(demo));
   std::cout << "embedded default: " << kDemoAccounts
             << " simulated demo accounts (sluice sim, in this process) on 127.0.0.1:" << sim_port
             << "\n";

@@ -115,7 +115,8 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
                 std::string();
             if (auto* error = std::get_if<config::ConfigError>(&loaded)) {
               spdlog::error("SIGHUP: new configuration refused, old one kept: {}", error->what());
-            } else if (built = pipeline::build_runtime(std::get<config::Config>(std::move(loaded)));
+            } else if (built = pipeline::build_runtime(std::get<config::Config>(std::move(loaded)),
+                                                       gateway.runtime().get());
                        auto* bad = std::get_if<std::string>(&built)) {
               spdlog::error("SIGHUP: new configuration refused, old one kept: {}", *bad);
             } else {

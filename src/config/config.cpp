@@ -98,12 +98,14 @@ std::string expand(const YAML::Node& node, const std::string& field, const EnvLo
 ModelSpec parse_model(const YAML::Node& node, const std::string& path) {
   ModelSpec spec;
   if (!node || node.IsNull()) return spec;
-  if (!node.IsMap()) fail(path, "must be a map of limits (rpm, rps, tpm, upstream_model) or empty");
-  check_keys(node, path, {"rpm", "rps", "tpm", "upstream_model"});
+  if (!node.IsMap())
+    fail(path, "must be a map of limits (rpm, rps, tpm, tps, upstream_model) or empty");
+  check_keys(node, path, {"rpm", "rps", "tpm", "tps", "upstream_model"});
   const char* positive = "must be a positive integer";
   if (node["rpm"]) spec.rpm = as_int(node["rpm"], path + ".rpm", 1, positive);
   if (node["rps"]) spec.rps = as_int(node["rps"], path + ".rps", 1, positive);
   if (node["tpm"]) spec.tpm = as_int(node["tpm"], path + ".tpm", 1, positive);
+  if (node["tps"]) spec.tps = as_int(node["tps"], path + ".tps", 1, positive);
   if (node["upstream_model"]) {
     spec.upstream_model = as_string(node["upstream_model"], path + ".upstream_model");
     if (spec.upstream_model.empty()) fail(path + ".upstream_model", "must not be empty");
@@ -194,7 +196,7 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
 ClientKey parse_key(const YAML::Node& node, const std::string& path, std::size_t index,
                     const EnvLookup& env) {
   if (!node.IsMap()) fail(path, "must be a map with key and name");
-  check_keys(node, path, {"key", "name", "models"});
+  check_keys(node, path, {"key", "name", "models", "max_wait_seconds", "fallback"});
   ClientKey key;
   if (!node["key"]) fail(path + ".key", "is required");
   key.key = expand(node["key"], path + ".key", env);
@@ -208,6 +210,11 @@ ClientKey parse_key(const YAML::Node& node, const std::string& path, std::size_t
       key.models.push_back(as_string(models[i], path + ".models[" + std::to_string(i) + "]"));
     }
   }
+  if (node["max_wait_seconds"]) {
+    key.max_wait_seconds = as_double(node["max_wait_seconds"], path + ".max_wait_seconds");
+    if (*key.max_wait_seconds < 0) fail(path + ".max_wait_seconds", "must be >= 0");
+  }
+  if (node["fallback"]) key.fallback = as_bool(node["fallback"], path + ".fallback");
   return key;
 }
 
@@ -240,6 +247,28 @@ void parse_fallbacks(const YAML::Node& node, const std::set<std::string>& served
       chain.push_back(std::move(target));
     }
     config.fallbacks[model] = std::move(chain);
+  }
+}
+
+void parse_pool(const YAML::Node& node, PoolSettings& pool) {
+  if (!node.IsMap()) {
+    fail("pool", "must be a map (burst_allowance, max_queue, learn_unconfigured, probe_interval)");
+  }
+  check_keys(node, "pool",
+             {"burst_allowance", "max_queue", "learn_unconfigured", "probe_interval"});
+  if (node["probe_interval"]) {
+    pool.probe_interval = as_duration(node["probe_interval"], "pool.probe_interval");
+  }
+  if (node["burst_allowance"]) {
+    pool.burst_allowance = as_double(node["burst_allowance"], "pool.burst_allowance");
+    if (pool.burst_allowance < 1) fail("pool.burst_allowance", "must be >= 1");
+  }
+  if (node["max_queue"]) {
+    pool.max_queue = static_cast<std::size_t>(
+        as_int(node["max_queue"], "pool.max_queue", 1, "must be a positive integer"));
+  }
+  if (node["learn_unconfigured"]) {
+    pool.learn_unconfigured = as_bool(node["learn_unconfigured"], "pool.learn_unconfigured");
   }
 }
 
@@ -284,6 +313,7 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
   if (root["fallback_default"]) {
     config.fallback_default = as_bool(root["fallback_default"], "fallback_default");
   }
+  if (root["pool"]) parse_pool(root["pool"], config.pool);
   if (root["log_format"]) {
     config.log_format = as_string(root["log_format"], "log_format");
     if (config.log_format != "json" && config.log_format != "text") {
@@ -299,7 +329,7 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   check_keys(root, "",
              {"listen", "threads", "admin_token", "storage", "channels", "keys", "fallbacks",
               "timeouts", "body_limit", "drain_timeout", "request_timeout", "max_wait_seconds",
-              "fallback_default", "log_format", "ledger", "pricing"});
+              "pool", "fallback_default", "log_format", "ledger", "pricing"});
   parse_scalars(root, env, config);
   if (root["ledger"]) {
     if (auto error = detail::parse_ledger(root["ledger"], config.ledger))

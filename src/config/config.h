@@ -23,6 +23,7 @@ struct ModelSpec {
   std::int64_t rpm = 0;
   std::int64_t rps = 0;
   std::int64_t tpm = 0;
+  std::int64_t tps = 0;        // tokens per second the gateway paces to (e.g. TPM/60); 0 = none
   std::string upstream_model;  // name sent upstream; "" = same as the key in Channel::models
 };
 
@@ -43,7 +44,19 @@ struct Channel {
 struct ClientKey {
   std::string key;
   std::string name;
-  std::vector<std::string> models;  // empty = all models
+  std::vector<std::string> models;         // empty = all models
+  std::optional<double> max_wait_seconds;  // overrides Config::max_wait_seconds for this key
+  std::optional<bool> fallback;            // overrides Config::fallback_default for this key
+};
+
+// How the quota pool admits and queues (core::PoolOptions).
+struct PoolSettings {
+  double burst_allowance = 1.0;     // requests per account and model allowed back to back
+  std::size_t max_queue = 1024;     // waiting requests per model
+  bool learn_unconfigured = false;  // learn limits left out even for models with built-in ones
+  // How often a channel taken out by a billing or auth refusal is probed (GET /models).
+  std::chrono::milliseconds probe_interval{300'000};
+  friend bool operator==(const PoolSettings&, const PoolSettings&) = default;
 };
 
 struct Timeouts {
@@ -75,6 +88,7 @@ struct Config {
   std::chrono::milliseconds request_timeout{30000};
   double max_wait_seconds = 30;
   bool fallback_default = true;
+  PoolSettings pool;
   std::string log_format = "json";
   LedgerConfig ledger;
   core::billing::PricingConfig pricing;  // overrides of the built-in price table

@@ -37,6 +37,10 @@ void account(const RequestContext& ctx, Metrics& metrics) {
     line += fmt::format(",\"ttfb_ms\":{:.1f}", millis(*ctx.time_to_first_byte));
   line += fmt::format(",\"prompt_tokens\":{},\"completion_tokens\":{}", ctx.usage.prompt_tokens,
                       ctx.usage.completion_tokens);
+  if (ctx.admission) {
+    line += fmt::format(",\"queue_wait_ms\":{:.1f},\"fallback\":{}", millis(ctx.queue_wait),
+                        ctx.fallback);
+  }
   if (!ctx.upstream_error.empty()) {
     line += ",\"upstream_error\":";
     proto::append_json_string(line, ctx.upstream_error);

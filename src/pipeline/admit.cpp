@@ -1,43 +1,180 @@
+// admit: translates the request into the pool's terms and waits for its decision. No limiter
+// logic lives here (DESIGN.md P11): core::QuotaPool decides, this file only asks and answers.
+#include "core/billing/rate_limit_headers.h"
+#include "core/tokens/token_counter.h"
 #include "pipeline/phases.h"
 
-#include <algorithm>
-#include <atomic>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
 
 namespace sluice::pipeline {
-std::optional<std::size_t> admit(RequestContext& ctx) {
-  const auto& runtime = *ctx.runtime;
-  auto it = runtime.channels_by_model.find(ctx.served_model);
-  if (it == runtime.channels_by_model.end()) return std::nullopt;
-  const auto& candidates = it->second;  // highest priority first
-  std::size_t begin = 0;
-  while (begin < candidates.size()) {
-    int tier = runtime.channels[candidates[begin]].config->priority;
-    std::size_t end = begin;
-    std::uint64_t total_weight = 0;
-    while (end < candidates.size() && runtime.channels[candidates[end]].config->priority == tier) {
-      if (std::find(ctx.tried.begin(), ctx.tried.end(), candidates[end]) == ctx.tried.end()) {
-        total_weight +=
-            static_cast<std::uint64_t>(runtime.channels[candidates[end]].config->weight);
-      }
-      ++end;
-    }
-    if (total_weight > 0) {
-      std::uint64_t ticket =
-          runtime.rotation.fetch_add(1, std::memory_order_relaxed) % total_weight;
-      for (std::size_t i = begin; i < end; ++i) {
-        std::size_t index = candidates[i];
-        if (std::find(ctx.tried.begin(), ctx.tried.end(), index) != ctx.tried.end()) continue;
-        auto weight = static_cast<std::uint64_t>(runtime.channels[index].config->weight);
-        if (ticket < weight) {
-          ctx.tried.push_back(index);
-          return index;
-        }
-        ticket -= weight;
-      }
-    }
-    begin = end;
+namespace {
+
+// Sluice's own estimate of the prompt (the pool calibrates it per channel).
+std::int64_t estimate_prompt_tokens(const proto::ParsedRequest& parsed) {
+  if (parsed.endpoint == proto::Endpoint::ChatCompletions) {
+    std::vector<core::tokens::ChatMessage> messages;
+    messages.reserve(parsed.messages.size());
+    for (const auto& m : parsed.messages) messages.push_back({m.role, m.content});
+    return static_cast<std::int64_t>(core::tokens::count_chat(parsed.model, messages));
   }
-  return std::nullopt;
+  std::size_t total = 0;
+  for (const auto& m : parsed.messages) total += core::tokens::count_text(parsed.model, m.content);
+  return static_cast<std::int64_t>(total);
+}
+
+std::optional<double> parse_seconds(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) || value < 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The pool's question for this request, from the body, the key and the x-sluice-* headers.
+std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& ctx) {
+  const auto& config = ctx.runtime->config;
+  core::AdmitRequest r;
+  r.model = ctx.parsed.model;
+  r.key_id = ctx.key_id;
+
+  double max_wait = config.max_wait_seconds;
+  if (ctx.key && ctx.key->max_wait_seconds) max_wait = *ctx.key->max_wait_seconds;
+  if (auto header = ctx.request.header("x-sluice-max-wait"); !header.empty()) {
+    auto seconds = parse_seconds(header);
+    if (!seconds) {
+      return proto::invalid_request(
+          "Header x-sluice-max-wait must be a number of seconds >= 0, got `" + std::string(header) +
+              "`.",
+          "x-sluice-max-wait");
+    }
+    max_wait = *seconds;
+  }
+  max_wait = std::min(max_wait, 24.0 * 3600);
+  ctx.max_wait_seconds = max_wait;
+  const auto now = std::chrono::steady_clock::now();
+  const auto wait =
+      std::chrono::duration_cast<core::Duration>(std::chrono::duration<double>(max_wait));
+  // Waiting past the request's total timeout would only end in a 504.
+  const auto latest = ctx.started + config.timeouts.total;
+  r.deadline = core::TimePoint{
+      std::min<std::chrono::steady_clock::time_point>(now + wait, latest).time_since_epoch()};
+
+  if (auto header = ctx.request.header("x-sluice-priority"); !header.empty()) {
+    int priority = 0;
+    const auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), priority);
+    if (ec != std::errc{} || end != header.data() + header.size()) {
+      return proto::invalid_request(
+          "Header x-sluice-priority must be an integer, got `" + std::string(header) + "`.",
+          "x-sluice-priority");
+    }
+    r.priority = priority;
+  }
+
+  r.allow_fallback = config.fallback_default;
+  if (ctx.key && ctx.key->fallback) r.allow_fallback = *ctx.key->fallback;
+  if (auto header = ctx.request.header("x-sluice-fallback"); !header.empty()) {
+    if (header == "off" || header == "false" || header == "0") {
+      r.allow_fallback = false;
+    } else if (header == "on" || header == "true" || header == "1") {
+      r.allow_fallback = true;
+    } else {
+      return proto::invalid_request(
+          "Header x-sluice-fallback must be `on` or `off`, got `" + std::string(header) + "`.",
+          "x-sluice-fallback");
+    }
+  }
+
+  r.estimated_prompt_tokens = estimate_prompt_tokens(ctx.parsed);
+  if (ctx.parsed.endpoint == proto::Endpoint::Embeddings) {
+    r.max_tokens = 0;
+  } else if (ctx.parsed.max_tokens) {
+    r.max_tokens = *ctx.parsed.max_tokens * std::max(1, ctx.parsed.n);
+  }
+  return r;
+}
+
+void add_rate_limit_headers(net::Headers& headers, const core::PoolRateLimit& limit) {
+  using core::billing::format_reset_duration;
+  headers.push_back({"x-ratelimit-limit-requests", std::to_string(limit.limit_requests)});
+  headers.push_back({"x-ratelimit-remaining-requests", std::to_string(limit.remaining_requests)});
+  headers.push_back({"x-ratelimit-reset-requests", format_reset_duration(limit.reset_requests)});
+  headers.push_back({"x-ratelimit-limit-tokens", std::to_string(limit.limit_tokens)});
+  headers.push_back({"x-ratelimit-remaining-tokens", std::to_string(limit.remaining_tokens)});
+  headers.push_back({"x-ratelimit-reset-tokens", format_reset_duration(limit.reset_tokens)});
+}
+
+proto::ApiError rejection_error(RequestContext& ctx, const core::Rejected& rejected) {
+  using R = core::RejectReason;
+  const std::string& model = ctx.parsed.model;
+  switch (rejected.reason) {
+    case R::UnknownModel:
+      return proto::model_not_found(model);
+    case R::NoChannels:
+      return proto::unavailable("Every channel serving `" + model +
+                                "` is out of the pool right now (disabled, failing or already "
+                                "tried); no fallback could serve it.");
+    case R::Saturated:
+    case R::QueueFull:
+    case R::DeadlineExceeded:
+    case R::Cancelled:
+      break;
+  }
+  ctx.extra_headers.push_back({"retry-after", std::to_string(rejected.retry_after_seconds)});
+  add_rate_limit_headers(ctx.extra_headers, rejected.headers);
+  const std::string why =
+      rejected.reason == R::QueueFull
+          ? "its queue is full"
+          : fmt::format("no channel has capacity within the maximum wait of {:g}s",
+                        ctx.max_wait_seconds);
+  return proto::rate_limited(
+      fmt::format("The pool serving `{}` is saturated: {}{}. Please try again in {}s.", model, why,
+                  ctx.admission->allow_fallback ? "" : " and fallback to another model is off",
+                  rejected.retry_after_seconds));
+}
+
+}  // namespace
+
+boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx,
+                                                             std::span<const int> exclude) {
+  if (!ctx.admission) {
+    auto asked = admission_of(ctx);
+    if (auto* error = std::get_if<proto::ApiError>(&asked)) co_return *error;
+    ctx.admission = std::get<core::AdmitRequest>(std::move(asked));
+  }
+  core::AdmitRequest request = *ctx.admission;
+  request.exclude_channels = exclude;
+  std::chrono::nanoseconds waited{0};
+  const core::AdmitResult result = co_await ctx.runtime->pool->admit(request, ctx.writer, waited);
+  ctx.queue_wait += waited;
+  if (const auto* granted = std::get_if<core::Granted>(&result)) {
+    const core::Reservation& res = granted->reservation;
+    ctx.reservation = res;
+    ctx.channel = static_cast<std::size_t>(res.channel);
+    ctx.served_model = ctx.runtime->pool->model_name(res.model);
+    ctx.fallback = ctx.fallback || res.fallback;
+    co_return std::nullopt;
+  }
+  const auto& rejected = std::get<core::Rejected>(result);
+  if (rejected.reason == core::RejectReason::Cancelled) {
+    ctx.status = 499;  // the client left while queued
+    co_return std::nullopt;
+  }
+  co_return rejection_error(ctx, rejected);
+}
+
+void settle(RequestContext& ctx, bool sent) {
+  if (!ctx.reservation) return;
+  if (sent) {
+    const core::Usage usage{ctx.usage.prompt_tokens, ctx.usage.completion_tokens, ctx.usage.known};
+    ctx.runtime->pool->complete(*ctx.reservation, ctx.outcome, usage);
+  } else {
+    ctx.runtime->pool->cancel(*ctx.reservation);
+  }
+  ctx.reservation.reset();
 }
 
 }  // namespace sluice::pipeline

@@ -24,12 +24,17 @@ std::optional<proto::ApiError> authenticate(RequestContext& ctx) {
     const auto& keys = ctx.runtime->keys;
     if (auto it = keys.find(std::string(presented)); it != keys.end()) {
       ctx.key = it->second;
+      ctx.key_id = static_cast<std::uint64_t>(it->second - ctx.runtime->config.keys.data()) + 1;
       return std::nullopt;
     }
     if (ctx.keyed.services) {
       auto stored = authenticate_stored(ctx, presented);
       if (auto* error = std::get_if<proto::ApiError>(&stored)) return *error;
-      if (std::get<StoredKey>(stored) == StoredKey::kFound) return std::nullopt;
+      if (std::get<StoredKey>(stored) == StoredKey::kFound) {
+        // The pool's fairness domain: stored keys above every configured key's index.
+        ctx.key_id = (std::uint64_t{1} << 32) + static_cast<std::uint64_t>(ctx.keyed.record->id);
+        return std::nullopt;
+      }
     }
   }
   if (gateway_is_open(ctx)) return std::nullopt;

@@ -2,7 +2,10 @@
 // coroutine frame; each phase reads what earlier phases wrote.
 #pragma once
 
+#include "core/quota/pool_types.h"
+#include "core/retry/outcome.h"
 #include "net/http_server.h"
+#include "net/upstream_client.h"
 #include "pipeline/key_request.h"
 #include "pipeline/runtime.h"
 #include "proto/openai/errors.h"
@@ -29,12 +32,25 @@ struct RequestContext {
   std::string request_id;
   std::string route;  // metrics label: the path, or "other"
   const config::ClientKey* key = nullptr;
-  KeyRequest keyed;  // stored key, rate limit, budget and stream tally (key_request.h)
+  std::uint64_t key_id = 0;  // the key's fairness domain in the pool's queue; 0 = no key
+  KeyRequest keyed;          // stored key, rate limit, budget and stream tally (key_request.h)
   proto::ParsedRequest parsed;
   std::string served_model;            // differs from parsed.model after a fallback
   std::optional<std::size_t> channel;  // the channel of the last attempt
-  std::vector<std::size_t> tried;      // channels already tried for this request
   int attempts = 0;
+
+  // admit: what the pool is asked, worked out once; and the grant of the current attempt.
+  std::optional<core::AdmitRequest> admission;
+  std::optional<core::Reservation> reservation;
+  bool fallback = false;        // the answer comes from a fallback model
+  double max_wait_seconds = 0;  // how long the request may wait in the pool's queue
+  std::chrono::steady_clock::duration queue_wait{};
+  // Headers added to this request's answer (e.g. retry-after on the pool's 429).
+  net::Headers extra_headers;
+  // The last attempt's upstream result, classified (forward_once); its string views point into
+  // upstream_error_body.
+  core::Classification outcome;
+  std::string upstream_error_body;
 
   int status = 0;
   // Set once, when the first byte of the answer went to the client: from then on failover is over
@@ -42,6 +58,7 @@ struct RequestContext {
   bool first_byte_sent = false;
   proto::Usage usage;
   std::string upstream_error;  // last upstream failure, for the log
+  net::UpstreamFailure upstream_failure = net::UpstreamFailure::None;  // ... as relay saw it
   std::optional<std::chrono::steady_clock::duration> upstream_latency;
   std::optional<std::chrono::steady_clock::duration> time_to_first_byte;
 };

@@ -1,5 +1,6 @@
 #include "pipeline/phases.h"
 #include "pipeline/relay.h"
+#include "proto/openai/upstream_error.h"
 
 #include <boost/asio/use_awaitable.hpp>
 
@@ -20,11 +21,64 @@ std::string_view upstream_path(proto::Endpoint endpoint) {
   return "/chat/completions";
 }
 
-// Whether an upstream refusal is the channel's problem (try another) or the request's (tell the
-// client). Bad input (400, 413, 422) is the request's; everything else may succeed elsewhere.
-bool channel_problem(int status) {
-  return status == 401 || status == 403 || status == 404 || status == 408 || status == 409 ||
-         status == 429 || status >= 500;
+// Which refusal rules apply (core::ProviderKind): OpenAI's own API treats insufficient_quota as
+// exhausted credit; DashScope and the OpenAI-compatible rest use it for a token window.
+core::ProviderKind provider_kind(const config::Channel& channel) {
+  if (channel.provider == "dashscope") return core::ProviderKind::DashScope;
+  if (channel.base_url.find("api.openai.com") != std::string::npos) {
+    return core::ProviderKind::OpenAI;
+  }
+  return core::ProviderKind::Other;
+}
+
+core::TransportError transport_kind(net::UpstreamFailure failure) {
+  using F = net::UpstreamFailure;
+  switch (failure) {
+    case F::None:
+      return core::TransportError::None;
+    case F::Connect:
+      return core::TransportError::ConnectFailed;
+    case F::FirstByteTimeout:
+    case F::IdleTimeout:
+    case F::TotalTimeout:
+      return core::TransportError::Timeout;
+    case F::ResetBeforeHead:
+    case F::ResetMidBody:
+    case F::Protocol:
+      return core::TransportError::Reset;
+  }
+  return core::TransportError::Reset;
+}
+
+// Classifies an upstream answer or failure (core::classify), keeping the error body alive in ctx
+// for the string views the classification holds.
+void classify_attempt(RequestContext& ctx, const config::Channel& channel, int status,
+                      const net::Headers* headers, net::UpstreamFailure failure) {
+  const auto fields = proto::parse_upstream_error(ctx.upstream_error_body);
+  ctx.upstream_error_body = fields.code + '\n' + fields.type + '\n' + fields.message;
+  const std::string_view all = ctx.upstream_error_body;
+  const std::size_t a = fields.code.size();
+  const std::size_t b = a + 1 + fields.type.size();
+  core::UpstreamResult r;
+  r.provider = provider_kind(channel);
+  r.status = status;
+  r.error_code = all.substr(0, a);
+  r.error_type = all.substr(a + 1, fields.type.size());
+  r.message = all.substr(b + 1);
+  if (headers) {
+    const auto h = [&](std::string_view name) { return net::find_header(*headers, name); };
+    r.headers = {h("retry-after"),
+                 h("retry-after-ms"),
+                 h("x-ratelimit-limit-requests"),
+                 h("x-ratelimit-limit-tokens"),
+                 h("x-ratelimit-remaining-requests"),
+                 h("x-ratelimit-remaining-tokens"),
+                 h("x-ratelimit-reset-requests"),
+                 h("x-ratelimit-reset-tokens")};
+  }
+  r.transport = transport_kind(failure);
+  r.bytes_sent_to_client = ctx.first_byte_sent;
+  ctx.outcome = core::classify(r);
 }
 
 proto::ApiError refusal_error(const RequestContext& ctx, int status, std::string_view channel) {
@@ -65,10 +119,12 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
   net::UpstreamCall call;
   auto failure = co_await call.start(channel.endpoint, "POST", upstream_path(ctx.parsed.endpoint),
                                      headers, body, limits);
+  ctx.upstream_error_body.clear();
   if (failure != net::UpstreamFailure::None) {
     ctx.upstream_error = net::to_string(failure);
     metrics.upstream_error(channel.config->name, ctx.upstream_error);
     last_error = transport_error(failure);
+    classify_attempt(ctx, *channel.config, 0, nullptr, failure);
     co_return AttemptResult::Retry;
   }
   ctx.time_to_first_byte = std::chrono::steady_clock::now() - sent;
@@ -80,7 +136,9 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
     auto read_failure = co_await call.read_all(error_body, kMaxErrorBody);
     metrics.upstream_error(channel.config->name, "status_" + std::to_string(status));
     ctx.upstream_error = "status " + std::to_string(status);
-    if (channel_problem(status) || read_failure != net::UpstreamFailure::None) {
+    ctx.upstream_error_body = error_body;
+    classify_attempt(ctx, *channel.config, status, &call.headers(), net::UpstreamFailure::None);
+    if (ctx.outcome.retryable || read_failure != net::UpstreamFailure::None) {
       last_error = refusal_error(ctx, status, channel.config->name);
       co_return AttemptResult::Retry;
     }
@@ -94,6 +152,13 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
     result = co_await relay_stream(ctx, call, last_error);
   } else {
     result = co_await relay_body(ctx, call, last_error);
+  }
+  if (status == 200) {
+    // A failure inside the body: before the first byte it is retried, after it the stream ended
+    // with an error event; either way the channel is told. A client that left is no fault.
+    const bool broke = result == AttemptResult::Retry || ctx.status == 502;
+    classify_attempt(ctx, *channel.config, broke ? 0 : 200, &call.headers(),
+                     broke ? ctx.upstream_failure : net::UpstreamFailure::None);
   }
   if (result == AttemptResult::Retry) {
     metrics.upstream_error(channel.config->name, ctx.upstream_error);

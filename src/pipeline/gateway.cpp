@@ -1,9 +1,16 @@
 #include "pipeline/gateway.h"
 
+#include "core/retry/retry_budget.h"
 #include "pipeline/context.h"
 #include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
+#include "pipeline/pool_report.h"
+#include "pipeline/probe.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -25,25 +32,78 @@ std::string request_id_for(const net::Request& request) {
   return fmt::format("req_{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
 }
 
-// Serves a completion, chat completion or embedding request.
+std::string quoted_json(std::string_view text) {
+  std::string out;
+  proto::append_json_string(out, text);
+  return out;
+}
+
+// Compares the bearer token with the admin token in time independent of where they differ.
+bool admin_token_matches(std::string_view header, std::string_view token) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header.starts_with(kBearer)) return false;
+  header.remove_prefix(kBearer.size());
+  unsigned char diff = header.size() == token.size() ? 0 : 1;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    diff |=
+        static_cast<unsigned char>(header[i] ^ token[i % std::max<std::size_t>(1, token.size())]);
+  }
+  return diff == 0 && !token.empty();
+}
+
+// Retries after a refusal by the upstream: another channel at once for a refusal that concerns
+// one account, a jittered backoff for server errors, all inside the request's deadline.
+constexpr core::RetryPolicy kRetryPolicy{};
+
+// Ends the pool's reservation if the coroutine ends early (client gone, exception), so that no
+// failure path can leak quota (DESIGN.md P5).
+struct ReservationGuard {
+  RequestContext& ctx;
+  ~ReservationGuard() { settle(ctx, /*sent=*/false); }
+};
+
+// Serves a completion, chat completion or embedding request: admit in the pool, forward, and
+// retry on another channel (or after a backoff) while nothing has reached the client.
 awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics& metrics) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   if (auto error = parse(ctx, endpoint)) co_return co_await reply_error(ctx, *error);
   if (auto error = admit_key(ctx)) co_return co_await reply_error(ctx, *error);
+  ReservationGuard guard{ctx};
+  thread_local core::Rng rng{std::random_device{}()};
+  const auto deadline =
+      core::TimePoint{(ctx.started + ctx.runtime->config.timeouts.total).time_since_epoch()};
+  core::RetryBudget budget{kRetryPolicy, deadline};
   std::optional<proto::ApiError> last_error;
-  while (auto channel = admit(ctx)) {
-    if (co_await forward_once(ctx, *channel, metrics, last_error) == AttemptResult::Answered) {
-      co_return;
+  for (;;) {
+    if (auto error = co_await admit(ctx, budget.channels_tried())) {
+      // A pool that cannot serve after an upstream failure says so with that failure.
+      co_return co_await reply_error(
+          ctx,
+          budget.attempts_made() > 0 && last_error && error->status != 429 ? *last_error : *error);
     }
+    if (ctx.status == 499) co_return;  // the client left while queued
+    if (budget.attempts_made() == 0) {
+      metrics.queue_wait(ctx.parsed.model, std::chrono::duration<double>(ctx.queue_wait).count());
+    }
+    budget.record_attempt(static_cast<int>(*ctx.channel));
+    const AttemptResult result = co_await forward_once(ctx, *ctx.channel, metrics, last_error);
+    settle(ctx, /*sent=*/true);
+    if (result == AttemptResult::Answered) co_return;
     if (ctx.writer.client_gone()) {
       ctx.status = 499;  // nobody left to answer
       co_return;
     }
+    const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
+    const core::RetryDecision decision = budget.decide(ctx.outcome, now, rng);
+    if (decision.action != core::RetryAction::Retry) break;
+    if (decision.delay > core::Duration::zero()) {
+      boost::asio::steady_timer pause{co_await boost::asio::this_coro::executor, decision.delay};
+      co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    }
   }
-  const proto::ApiError error =
-      last_error ? *last_error
-                 : proto::unavailable("No channel can serve `" + ctx.served_model + "` right now.");
-  co_await reply_error(ctx, error);
+  co_await reply_error(ctx, last_error ? *last_error
+                                       : proto::unavailable("No channel can serve `" +
+                                                            ctx.served_model + "` right now."));
 }
 
 awaitable<void> serve_models(RequestContext& ctx) {
@@ -59,6 +119,42 @@ awaitable<void> serve_models(RequestContext& ctx) {
   }
   net::Response response;
   response.body = proto::models_list(ids);
+  co_await reply(ctx, std::move(response));
+}
+
+// The error for a caller who may not use the admin API, if any.
+std::optional<proto::ApiError> check_admin(const RequestContext& ctx) {
+  const std::string& token = ctx.runtime->config.admin_token;
+  if (token.empty()) {
+    return proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN).");
+  }
+  if (!admin_token_matches(ctx.request.header("authorization"), token)) {
+    return proto::invalid_api_key("The admin API needs `Authorization: Bearer <admin_token>`.");
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kChannelsPath = "/admin/pool/channels/";
+constexpr std::string_view kEnableSuffix = "/enable";
+
+// POST /admin/pool/channels/{name}/enable: an operator puts a disabled channel back.
+awaitable<void> serve_enable_channel(RequestContext& ctx, std::string_view name) {
+  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
+  if (!ctx.runtime->pool->enable_channel(name)) {
+    co_return co_await reply_error(
+        ctx, proto::not_found("No channel named `" + std::string(name) + "`."));
+  }
+  net::Response response;
+  response.body = "{\"channel\":" + quoted_json(name) + ",\"enabled\":true}";
+  co_await reply(ctx, std::move(response));
+}
+
+// GET /admin/pool: the pool's state, for the bearer of the admin token.
+awaitable<void> serve_pool(RequestContext& ctx) {
+  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
+  const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
+  net::Response response;
+  response.body = pool_json(ctx.runtime->pool->snapshot(), now);
   co_await reply(ctx, std::move(response));
 }
 
@@ -84,6 +180,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   if (auto endpoint = api_endpoint(path)) {
     ctx.route = std::string(path);
     if (is_post) {
+      co_await start_due_probes(ctx.runtime);
       ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
       record_usage(ctx);
@@ -101,8 +198,20 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
     co_await reply(ctx, std::move(health));
   } else if (path == "/metrics" && is_get) {
     ctx.route = "/metrics";
-    net::Response metrics{200, {}, "text/plain; version=0.0.4", metrics_.render()};
+    const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
+    net::Response metrics{200,
+                          {},
+                          "text/plain; version=0.0.4",
+                          metrics_.render() + pool_metrics(ctx.runtime->pool->snapshot(), now)};
     co_await reply(ctx, std::move(metrics));
+  } else if (path == "/admin/pool" && is_get) {
+    ctx.route = "/admin/pool";
+    co_await serve_pool(ctx);
+  } else if (path.starts_with(kChannelsPath) && path.ends_with(kEnableSuffix) && is_post) {
+    ctx.route = "/admin/pool/channels/enable";
+    co_await serve_enable_channel(
+        ctx, path.substr(kChannelsPath.size(),
+                         path.size() - kChannelsPath.size() - kEnableSuffix.size()));
   } else {
     ctx.route = "other";
     co_await reply_error(

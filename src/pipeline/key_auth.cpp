@@ -5,6 +5,8 @@
 #include <fmt/chrono.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -29,6 +31,16 @@ void set_rate_limit_headers(RequestContext& ctx, const core::billing::KeyRateSta
     fresh.push_back({std::move(name), std::move(value)});
   }
   headers.insert(headers.begin(), fresh.begin(), fresh.end());
+}
+
+void append_key_headers(const RequestContext& ctx, net::Headers& headers) {
+  const auto is_rate = [](const net::Header& h) { return h.name.starts_with("x-ratelimit-"); };
+  const bool pool_set_its_own =
+      std::any_of(ctx.extra_headers.begin(), ctx.extra_headers.end(), is_rate);
+  for (const net::Header& h : ctx.keyed.headers) {
+    if (pool_set_its_own && is_rate(h)) continue;
+    headers.push_back(h);
+  }
 }
 
 std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx,

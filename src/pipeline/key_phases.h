@@ -45,6 +45,10 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
 // (reply, end of a stream), or after serve_api for an answer that never ended (client gone).
 void record_usage(RequestContext& ctx);
 
+// answer_headers: the key's x-ratelimit-* (and retry-after on its 429). On the pool's own 429
+// the pool's x-ratelimit-* (already in ctx.extra_headers) explain the refusal and win.
+void append_key_headers(const RequestContext& ctx, net::Headers& headers);
+
 // Shared by the key phases' files.
 // Replaces the key's x-ratelimit-* headers with `status`'s view.
 void set_rate_limit_headers(RequestContext& ctx, const core::billing::KeyRateStatus& status);

@@ -36,7 +36,6 @@ struct KeyRequest {
   // Payloads of the relayed stream chunks, separated by '\x1e' (never inside JSON text), kept
   // for an exact token count when a stream ends without the upstream's usage.
   std::string streamed;
-  std::chrono::steady_clock::duration queue_wait{};  // time waiting for admission
   bool billable = false;  // an authenticated API request (parse ran): it gets a usage row
   bool recorded = false;  // record_usage() ran
 };

@@ -57,6 +57,11 @@ void Metrics::upstream_error(std::string_view channel, std::string_view kind) {
   ++upstream_errors_[{std::string(channel), std::string(kind)}];
 }
 
+void Metrics::queue_wait(std::string_view model, double seconds) {
+  std::lock_guard lock(mutex_);
+  queue_wait_[std::string(model)].observe(seconds);
+}
+
 std::string Metrics::render() const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -86,6 +91,11 @@ std::string Metrics::render() const {
   for (const auto& [k, n] : upstream_errors_) {
     out += fmt::format("sluice_upstream_errors_total{{channel=\"{}\",kind=\"{}\"}} {}\n",
                        label(k.first), label(k.second), n);
+  }
+  out += "# HELP sluice_queue_wait_seconds Time spent waiting for capacity, by model asked.\n";
+  out += "# TYPE sluice_queue_wait_seconds histogram\n";
+  for (const auto& [model, h] : queue_wait_) {
+    h.render(out, "sluice_queue_wait_seconds", fmt::format("model=\"{}\"", label(model)));
   }
   return out;
 }

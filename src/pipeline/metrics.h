@@ -30,6 +30,8 @@ class Metrics {
   void request_finished(std::string_view route, int status, std::string_view model);
   void upstream_timing(std::string_view channel, double latency_s, double first_byte_s);
   void upstream_error(std::string_view channel, std::string_view kind);
+  // Time a request spent in the quota pool's queue (0 when admitted at once), by asked model.
+  void queue_wait(std::string_view model, double seconds);
   std::atomic<int>& in_flight() { return in_flight_; }
   std::string render() const;
 
@@ -39,6 +41,7 @@ class Metrics {
   std::map<std::string, Histogram> upstream_latency_;
   std::map<std::string, Histogram> upstream_first_byte_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> upstream_errors_;
+  std::map<std::string, Histogram> queue_wait_;
   std::atomic<int> in_flight_{0};
 };
 

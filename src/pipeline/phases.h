@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
+#include <span>
 
 namespace sluice::pipeline {
 
@@ -27,9 +28,17 @@ std::optional<proto::ApiError> authenticate(RequestContext& ctx);
 // channel serves. Returns the error to answer otherwise.
 std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoint);
 
-// admit: the next channel to try for ctx.served_model, or nullopt when every channel serving it
-// was tried. Honours priority tiers and weights; rotates within a tier across requests.
-std::optional<std::size_t> admit(RequestContext& ctx);
+// admit: waits in the quota pool until a channel has room for the request (every window of its
+// account, pacing, in-flight caps), falling back to cheaper models where allowed, and skipping
+// the channels in `exclude`. On a grant sets ctx.reservation, ctx.channel and ctx.served_model.
+// Otherwise returns the error to answer (429 pool saturated with retry-after and x-ratelimit-*,
+// 404, 503), or nullopt with ctx.status 499 when the client left while waiting. The headers
+// x-sluice-max-wait, x-sluice-priority and x-sluice-fallback shape the request (400 if invalid).
+boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx,
+                                                             std::span<const int> exclude);
+// Ends the current reservation: the attempt's classified outcome and usage go to the pool.
+// Without `sent`, the request never reached the upstream and everything reserved is returned.
+void settle(RequestContext& ctx, bool sent);
 
 // What an attempt on one channel came to.
 enum class AttemptResult {
@@ -39,6 +48,7 @@ enum class AttemptResult {
 
 // dispatch + relay: sends the request to `channel` and streams the answer back. Failures before
 // the first byte reached the client return Retry with ctx.upstream_error and `last_error` set.
+// Sets ctx.outcome to the attempt's classified result either way.
 boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::size_t channel,
                                                    Metrics& metrics,
                                                    std::optional<proto::ApiError>& last_error);

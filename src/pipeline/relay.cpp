@@ -35,6 +35,7 @@ boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::Upstr
   if (auto failure = co_await call.read_all(body, kMaxBody);
       failure != net::UpstreamFailure::None) {
     ctx.upstream_error = net::to_string(failure);
+    ctx.upstream_failure = failure;
     last_error = transport_error(failure);
     co_return AttemptResult::Retry;
   }
@@ -54,6 +55,8 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   // anything can still be replaced by another channel.
   auto [failure, piece] = co_await call.read_some();
   if (failure != net::UpstreamFailure::None || piece.empty()) {
+    ctx.upstream_failure =
+        failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
     ctx.upstream_error = piece.empty() && failure == net::UpstreamFailure::None
                              ? "empty stream"
                              : net::to_string(failure);
@@ -101,6 +104,8 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     if (failure != net::UpstreamFailure::None || piece.empty()) break;
   }
   if (failure != net::UpstreamFailure::None || !saw_done) {
+    ctx.upstream_failure =
+        failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
     ctx.upstream_error = failure != net::UpstreamFailure::None ? net::to_string(failure)
                                                                : "stream ended without [DONE]";
     auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +

@@ -9,7 +9,8 @@ net::Headers answer_headers(const RequestContext& ctx) {
   net::Headers headers;
   headers.push_back({"x-request-id", ctx.request_id});
   if (!ctx.served_model.empty()) headers.push_back({"x-sluice-model", ctx.served_model});
-  headers.insert(headers.end(), ctx.keyed.headers.begin(), ctx.keyed.headers.end());
+  headers.insert(headers.end(), ctx.extra_headers.begin(), ctx.extra_headers.end());
+  append_key_headers(ctx, headers);
   return headers;
 }
 

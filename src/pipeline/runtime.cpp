@@ -1,5 +1,8 @@
 #include "pipeline/runtime.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 namespace sluice::pipeline {
@@ -13,7 +16,59 @@ const std::string& Runtime::upstream_model(std::size_t index, const std::string&
   return model;
 }
 
-std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::Config config) {
+namespace {
+
+// The pool's view of the channels. Config priority is "higher is preferred"; the pool's tiers
+// are "lower is preferred".
+std::vector<core::ChannelSpec> channel_specs(const config::Config& config) {
+  std::vector<core::ChannelSpec> specs;
+  for (const auto& channel : config.channels) {
+    core::ChannelSpec spec{.name = channel.name,
+                           .account = channel.account,
+                           .weight = static_cast<double>(channel.weight),
+                           .priority = -channel.priority,
+                           .max_in_flight = channel.max_in_flight,
+                           .models = {}};
+    for (const auto& [model, limits] : channel.models) {
+      spec.models.push_back({model, {limits.rpm, limits.rps, limits.tpm}, limits.tps});
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+core::PoolOptions pool_options(const config::Config& config) {
+  core::PoolOptions options;
+  options.burst_allowance = config.pool.burst_allowance;
+  options.max_queue = config.pool.max_queue;
+  options.learn_unconfigured = config.pool.learn_unconfigured;
+  options.disabled_probe_interval = config.pool.probe_interval;
+  for (const auto& [model, chain] : config.fallbacks) options.fallbacks.push_back({model, chain});
+  return options;
+}
+
+// Everything the pool is built from, as text: equal text, equal pool.
+std::string pool_inputs(const config::Config& config) {
+  std::string out;
+  for (const auto& c : channel_specs(config)) {
+    out += fmt::format("{}|{}|{}|{}|{};", c.name, c.account, c.weight, c.priority, c.max_in_flight);
+    for (const auto& m : c.models) {
+      out +=
+          fmt::format("{}:{},{},{},{};", m.model, m.limits.rpm, m.limits.rps, m.limits.tpm, m.tps);
+    }
+  }
+  for (const auto& [model, chain] : config.fallbacks) {
+    out += fmt::format("fb {}>{};", model, fmt::join(chain, ">"));
+  }
+  out += fmt::format("pool {},{},{},{}", config.pool.burst_allowance, config.pool.max_queue,
+                     config.pool.learn_unconfigured, config.pool.probe_interval.count());
+  return out;
+}
+
+}  // namespace
+
+std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::Config config,
+                                                                        const Runtime* previous) {
   auto runtime = std::make_shared<Runtime>();
   runtime->config = std::move(config);
   const auto& channels = runtime->config.channels;
@@ -36,6 +91,17 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
   }
   std::sort(runtime->models.begin(), runtime->models.end());
   for (const auto& key : runtime->config.keys) runtime->keys.emplace(key.key, &key);
+  runtime->pool_inputs = pool_inputs(runtime->config);
+  if (previous && previous->pool && previous->pool_inputs == runtime->pool_inputs) {
+    runtime->pool = previous->pool;
+  } else {
+    try {
+      runtime->pool = std::make_shared<SharedPool>(std::make_unique<core::QuotaPool>(
+          channel_specs(runtime->config), pool_options(runtime->config)));
+    } catch (const std::invalid_argument& e) {
+      return std::string("pool: ") + e.what();
+    }
+  }
   runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }

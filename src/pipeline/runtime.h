@@ -6,8 +6,8 @@
 #include "config/config.h"
 #include "core/billing/price_table.h"
 #include "net/upstream_endpoint.h"
+#include "pipeline/shared_pool.h"
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,16 +29,21 @@ struct Runtime {
   std::unordered_map<std::string, std::vector<std::size_t>> channels_by_model;
   std::vector<std::string> models;  // every served model, sorted
   std::unordered_map<std::string, const config::ClientKey*> keys;
+  // Admission against every account's limits; pool channel i is channels[i]. Shared with the
+  // snapshot that follows a reload when the pool's inputs did not change, so that its windows
+  // (what the upstream accounts have already counted) survive the reload.
+  std::shared_ptr<SharedPool> pool;
+  std::string pool_inputs;  // what the pool was built from, to tell whether a reload changes it
   core::billing::PriceTable prices;  // built-in list prices with `pricing:` applied
-  // Spreads requests across the channels of one priority tier in proportion to their weights. A
-  // relaxed counter is enough: only the long-run proportions matter, not the exact rotation.
-  mutable std::atomic<std::uint64_t> rotation{0};
 
   // The name to send upstream for `model` on channel `index`.
   const std::string& upstream_model(std::size_t index, const std::string& model) const;
 };
 
-// Derives the snapshot; an error names the channel whose base_url cannot be used.
-std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::Config config);
+// Derives the snapshot; an error names the channel whose base_url cannot be used. With
+// `previous`, its pool is kept when the channels, limits, fallbacks and pool settings are the
+// same.
+std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(
+    config::Config config, const Runtime* previous = nullptr);
 
 }  // namespace sluice::pipeline

@@ -86,8 +86,9 @@ void record_usage(RequestContext& ctx) {
       .charged_cost = cost.charged,
       .status = ctx.status,
       .latency_ms = millis(elapsed),
-      .queue_wait_ms = millis(keyed.queue_wait),
-      .fallback = !ctx.served_model.empty() && ctx.served_model != ctx.parsed.model,
+      .queue_wait_ms = millis(ctx.queue_wait),
+      .fallback =
+          ctx.fallback || (!ctx.served_model.empty() && ctx.served_model != ctx.parsed.model),
       .request_id = ctx.request_id,
   };
   if (auto appended = keyed.services->ledger().append_one(row); !appended) {

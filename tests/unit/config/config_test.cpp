@@ -209,11 +209,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "invalid YAML at line 2, column 1: end of sequence flow not found"},
         ErrorCase{"", "channels: is required (the configuration is empty)"},
         ErrorCase{"- a\n", "the configuration must be a YAML map"},
-        ErrorCase{
-            "listn: x\n" + kCh,
-            "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
-            "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
-            "request_timeout, max_wait_seconds, fallback_default, log_format, ledger, pricing)"},
+        ErrorCase{"listn: x\n" + kCh,
+                  "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
+                  "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
+                  "request_timeout, max_wait_seconds, pool, fallback_default, log_format, ledger, pricing)"},
         ErrorCase{"listen: localhost\n" + kCh,
                   "listen: must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"},
         ErrorCase{"listen: 'h:70000'\n" + kCh,
@@ -290,11 +289,15 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: [[m]]}]\n",
                   "channels[0].models[0]: must be a string"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: 5}}]\n",
-                  "channels[0].models.m: must be a map of limits (rpm, rps, tpm, upstream_model) "
-                  "or empty"},
+                  "channels[0].models.m: must be a map of limits (rpm, rps, tpm, tps, "
+                  "upstream_model) or empty"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: {rpn: 5}}}]\n",
                   "channels[0].models.m.rpn: unknown field (expected one of: rpm, rps, tpm, "
-                  "upstream_model)"},
+                  "tps, upstream_model)"},
+        ErrorCase{"pool: {max_queue: 0}\n" + kCh, "pool.max_queue: must be a positive integer"},
+        ErrorCase{"pool: {burst_allowance: 0.5}\n" + kCh, "pool.burst_allowance: must be >= 1"},
+        ErrorCase{"keys: [{key: k, max_wait_seconds: -1}]\n" + kCh,
+                  "keys[0].max_wait_seconds: must be >= 0"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: {rps: 0}}}]\n",
                   "channels[0].models.m.rps: must be a positive integer"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: {tpm: 1.5}}}]\n",
@@ -321,8 +324,10 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{kCh + "keys: [sk-1]\n", "keys[0]: must be a map with key and name"},
         ErrorCase{kCh + "keys: [{name: x}]\n", "keys[0].key: is required"},
         ErrorCase{kCh + "keys: [{key: ''}]\n", "keys[0].key: must not be empty"},
-        ErrorCase{kCh + "keys: [{key: k, nmae: x}]\n",
-                  "keys[0].nmae: unknown field (expected one of: key, name, models)"},
+        ErrorCase{
+            kCh + "keys: [{key: k, nmae: x}]\n",
+            "keys[0].nmae: unknown field (expected one of: key, name, models, max_wait_seconds, "
+            "fallback)"},
         ErrorCase{kCh + "keys: [{key: k}, {key: k}]\n",
                   "keys[1].key: duplicate key (same as an earlier one)"},
         ErrorCase{kCh + "keys: [{key: k, models: m}]\n",

@@ -1,0 +1,141 @@
+#include "pipeline/shared_pool.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+
+namespace sluice::pipeline {
+
+namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
+
+// A queued request's alarm. The timer belongs to the waiter's event loop, so another thread may
+// only post a cancel to it; `notified` covers a wake-up that lands before the wait begins.
+struct SharedPool::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
+  asio::steady_timer timer;
+  std::atomic<bool> notified{false};
+};
+
+SharedPool::SharedPool(std::unique_ptr<core::QuotaPool> pool) : pool_(std::move(pool)) {}
+SharedPool::~SharedPool() = default;
+
+core::TimePoint SharedPool::now() {
+  return core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
+}
+
+void SharedPool::wake_locked() {
+  woken_.clear();
+  pool_->take_woken(woken_);
+  for (const core::TicketId& t : woken_) {
+    auto it = waiters_.find(key(t));
+    if (it == waiters_.end()) continue;
+    std::shared_ptr<Waiter> waiter = it->second;
+    waiter->notified.store(true);
+    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  }
+}
+
+asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& request,
+                                                     net::ResponseWriter& writer,
+                                                     std::chrono::nanoseconds& queue_wait) {
+  queue_wait = std::chrono::nanoseconds{0};
+  core::AdmitResult result;
+  std::shared_ptr<Waiter> waiter;
+  {
+    std::lock_guard lock(mu_);
+    result = pool_->admit(request, now());
+    if (auto* queued = std::get_if<core::Queued>(&result)) {
+      waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+      waiters_.emplace(key(queued->ticket), waiter);
+    }
+    wake_locked();
+  }
+  if (!waiter) co_return result;
+
+  const auto queued_at = std::chrono::steady_clock::now();
+  while (auto* queued = std::get_if<core::Queued>(&result)) {
+    const core::TicketId ticket = queued->ticket;
+    if (!waiter->notified.exchange(false)) {
+      waiter->timer.expires_at(std::chrono::steady_clock::time_point{
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+              queued->until.time_since_epoch())});
+      const auto outcome =
+          co_await (waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+                    writer.wait_client_gone());
+      if (outcome.index() == 1) {  // the client left: leave the queue at once
+        std::lock_guard lock(mu_);
+        pool_->cancel_ticket(ticket, now());
+        waiters_.erase(key(ticket));
+        wake_locked();
+        core::Rejected gone;
+        gone.reason = core::RejectReason::Cancelled;
+        result = gone;
+        break;
+      }
+    }
+    std::lock_guard lock(mu_);
+    result = pool_->poll(ticket, now());
+    if (!std::holds_alternative<core::Queued>(result)) waiters_.erase(key(ticket));
+    wake_locked();
+  }
+  queue_wait = std::chrono::steady_clock::now() - queued_at;
+  co_return result;
+}
+
+void SharedPool::complete(const core::Reservation& reservation, const core::Classification& outcome,
+                          const core::Usage& usage) {
+  std::lock_guard lock(mu_);
+  pool_->complete(reservation, outcome, usage, now());
+  wake_locked();
+}
+
+void SharedPool::cancel(const core::Reservation& reservation) {
+  std::lock_guard lock(mu_);
+  pool_->cancel(reservation, now());
+  wake_locked();
+}
+
+core::PoolSnapshot SharedPool::snapshot() {
+  std::lock_guard lock(mu_);
+  return pool_->snapshot(now());
+}
+
+std::string SharedPool::model_name(int model) {
+  std::lock_guard lock(mu_);
+  return std::string(pool_->model_name(model));
+}
+
+std::string SharedPool::channel_name(int channel) {
+  std::lock_guard lock(mu_);
+  return std::string(pool_->channel_name(channel));
+}
+
+bool SharedPool::enable_channel(std::string_view name) {
+  std::lock_guard lock(mu_);
+  const int channel = pool_->find_channel(name);
+  if (channel < 0) return false;
+  pool_->enable_channel(channel);
+  wake_locked();
+  return true;
+}
+
+std::vector<int> SharedPool::channels_to_probe() {
+  std::vector<int> out;
+  std::lock_guard lock(mu_);
+  pool_->channels_to_probe(now(), out);
+  return out;
+}
+
+void SharedPool::probe_result(int channel, bool ok) {
+  std::lock_guard lock(mu_);
+  pool_->probe_result(channel, ok, now());
+  wake_locked();
+}
+
+}  // namespace sluice::pipeline

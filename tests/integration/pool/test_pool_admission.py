@@ -1,0 +1,207 @@
+"""The quota pool seen through the gateway against `sluice sim`: queueing instead of 429, the
+pool's own 429 with an accurate retry-after, fallback chains, and no request the simulated
+accounts' known limits would refuse."""
+import concurrent.futures
+import math
+import time
+
+import httpx
+import pytest
+
+from sluice_testing import start_gateway, start_sim
+
+MESSAGES = [{"role": "user", "content": "hello world"}]
+KEY = "sk-pool-test"
+ADMIN = "admin-secret"
+
+
+def gateway_config(channels, models_yaml, extra=""):
+    text = f"admin_token: {ADMIN}\nkeys: [{{key: {KEY}, name: tester}}]\nchannels:\n"
+    for name, url, api_key in channels:
+        text += f"  - {{name: {name}, base_url: '{url}/v1', api_key: {api_key}, models: {models_yaml}}}\n"
+    return text + extra
+
+
+def one_channel(tmp_path, processes, sim_model, models_yaml, extra=""):
+    """A sim account with `sim_model` limits behind a gateway channel configured with
+    `models_yaml`."""
+    sim = start_sim(tmp_path, accounts=1, model=sim_model)
+    processes.append(sim)
+    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")], models_yaml, extra))
+    processes.append(gw)
+    return sim, gw
+
+
+def chat(url, model="qwen3-max", headers=None, **body):
+    return httpx.post(url + "/v1/chat/completions",
+                      json={"model": model, "messages": MESSAGES, **body},
+                      headers={"authorization": f"Bearer {KEY}", **(headers or {})}, timeout=60)
+
+
+def sim_refused(sim_url):
+    stats = httpx.get(sim_url + "/__sim/stats", timeout=5).json()
+    return sum(m["refused"]["total"] for a in stats["accounts"].values()
+               for m in a["models"].values())
+
+
+def sim_accepted(sim_url):
+    stats = httpx.get(sim_url + "/__sim/stats", timeout=5).json()
+    return sum(m["accepted"] for a in stats["accounts"].values() for m in a["models"].values())
+
+
+def admin_pool(url):
+    r = httpx.get(url + "/admin/pool", headers={"authorization": f"Bearer {ADMIN}"}, timeout=5)
+    assert r.status_code == 200
+    return r.json()
+
+
+def test_burst_beyond_the_pooled_rate_queues_instead_of_429(tmp_path, processes):
+    # Two accounts of 1 request/s each: 8 requests at once take about 4 s, all answered.
+    sim = start_sim(tmp_path, accounts=2, model="qwen3-max:rpm=600,rps=1")
+    processes.append(sim)
+    gw = start_gateway(tmp_path, gateway_config(
+        [("a", sim.url, "sim-0"), ("b", sim.url, "sim-1")], "{qwen3-max: {rps: 1}}"))
+    processes.append(gw)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: chat(gw.url), range(8)))
+    assert [r.status_code for r in answers] == [200] * 8
+    assert sim_refused(sim.url) == 0
+    assert sim_accepted(sim.url) == 8
+    counters = admin_pool(gw.url)["counters"]
+    assert counters["granted_after_wait"] >= 4
+    metrics = httpx.get(gw.url + "/metrics").text
+    assert 'sluice_queue_wait_seconds_count{model="qwen3-max"} 8' in metrics
+    assert 'sluice_pool_admissions_total{wait="queued"}' in metrics
+
+
+def test_saturated_pool_answers_429_with_an_accurate_retry_after(tmp_path, processes):
+    # A burst allowance of 2 lets both requests go back to back instead of 30 s apart.
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=2", "{qwen3-max: {rpm: 2}}",
+                          "pool: {burst_allowance: 2}\n")
+    started = time.monotonic()
+    assert chat(gw.url).status_code == 200
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url, headers={"x-sluice-max-wait": "0"})
+    assert r.status_code == 429
+    error = r.json()["error"]
+    assert error["code"] == "rate_limit_exceeded" and error["type"] == "requests"
+    assert "saturated" in error["message"]
+    retry_after = int(r.headers["retry-after"])
+    # The minute window frees 60 s (plus the safety margin) after the first request.
+    assert 55 <= retry_after <= 62
+    assert r.headers["x-ratelimit-limit-requests"] == "2"
+    assert r.headers["x-ratelimit-remaining-requests"] == "0"
+    assert r.headers["x-ratelimit-reset-requests"].endswith("s")
+    assert time.monotonic() - started < 5  # no pacing wait, and max-wait 0 fails at once
+    assert sim_refused(sim.url) == 0
+
+
+def test_wait_ends_with_429_after_the_maximum_wait(tmp_path, processes):
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=1", "{qwen3-max: {rpm: 1}}",
+                          "max_wait_seconds: 1\n")
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url)
+    assert r.status_code == 429
+    assert "maximum wait of 1s" in r.json()["error"]["message"]
+    assert sim_refused(sim.url) == 0
+
+
+def test_bad_control_headers_get_400_naming_the_header(tmp_path, processes):
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "[qwen3-max]")
+    for header, value in [("x-sluice-max-wait", "soon"), ("x-sluice-priority", "high"),
+                          ("x-sluice-fallback", "maybe")]:
+        r = chat(gw.url, headers={header: value})
+        assert r.status_code == 400
+        assert r.json()["error"]["param"] == header
+
+
+@pytest.fixture
+def fallback_gateway(tmp_path, processes):
+    sim = start_sim(tmp_path, "--model", "qwen-plus", accounts=1, model="qwen3-max:rpm=1")
+    processes.append(sim)
+    config = (f"admin_token: {ADMIN}\nkeys: [{{key: {KEY}, name: tester}}]\nchannels:\n"
+              f"  - {{name: a, base_url: '{sim.url}/v1', api_key: sim-0,"
+              f" models: {{qwen3-max: {{rpm: 1}}, qwen-plus: {{rpm: 100}}}}}}\n"
+              "fallbacks: {qwen3-max: [qwen-plus]}\n")
+    gw = start_gateway(tmp_path, config)
+    processes.append(gw)
+    return gw, sim
+
+
+def test_fallback_serves_the_excess_and_names_the_model(fallback_gateway):
+    gw, sim = fallback_gateway
+    assert chat(gw.url).headers["x-sluice-model"] == "qwen3-max"
+    r = chat(gw.url, headers={"x-sluice-max-wait": "0"})
+    assert r.status_code == 200
+    assert r.headers["x-sluice-model"] == "qwen-plus"
+    assert r.json()["model"] == "qwen-plus"
+    assert sim_refused(sim.url) == 0
+    assert admin_pool(gw.url)["counters"]["fallbacks"] == 1
+
+
+def test_fallback_off_header_gets_the_429(fallback_gateway):
+    gw, sim = fallback_gateway
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url, headers={"x-sluice-max-wait": "0", "x-sluice-fallback": "off"})
+    assert r.status_code == 429
+    assert "fallback to another model is off" in r.json()["error"]["message"]
+    assert sim_refused(sim.url) == 0
+
+
+def test_streamed_fallback_names_the_model_in_every_chunk(fallback_gateway):
+    gw, _ = fallback_gateway
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url, headers={"x-sluice-max-wait": "0"}, stream=True)
+    assert r.status_code == 200 and r.headers["x-sluice-model"] == "qwen-plus"
+    chunks = [line for line in r.text.split("\n\n") if line.startswith("data: {")]
+    assert chunks and all('"model":"qwen-plus"' in c for c in chunks)
+
+
+def test_admin_pool_needs_the_admin_token(tmp_path, processes):
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "{qwen3-max: {rpm: 60, tpm: 50000}}")
+    assert httpx.get(gw.url + "/admin/pool").status_code == 401
+    bad = httpx.get(gw.url + "/admin/pool", headers={"authorization": "Bearer nope"})
+    assert bad.status_code == 401 and "error" in bad.json()
+    assert chat(gw.url).status_code == 200
+    pool = admin_pool(gw.url)
+    [channel] = pool["channels"]
+    assert channel["name"] == "a" and channel["disabled"] is False
+    [model] = channel["models"]
+    assert model["configured"]["rpm"] == 60 and model["effective"]["tpm"] == 50000
+    assert model["usage"]["rpm"] == 1
+    assert model["usage"]["tpm"] > 0
+    [queue] = pool["models"]
+    assert queue["model"] == "qwen3-max" and queue["queued"] == 0
+
+
+def test_client_that_disconnects_leaves_the_queue_at_once(tmp_path, processes):
+    import socket
+    import json as jsonlib
+    # The next slot is a minute away: a maximum wait of 2 minutes lets the request queue.
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=1", "{qwen3-max: {rpm: 1}}",
+                          "max_wait_seconds: 120\n")
+    assert chat(gw.url).status_code == 200
+    body = jsonlib.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+    port = int(gw.url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                 b"Authorization: Bearer " + KEY.encode() + b"\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    from sluice_testing import wait_until
+    wait_until(lambda: admin_pool(gw.url)["models"][0]["queued"] == 1)
+    sock.close()
+    wait_until(lambda: admin_pool(gw.url)["models"][0]["queued"] == 0, timeout=2)
+    assert sim_accepted(sim.url) == 1
+
+
+def test_reload_keeps_the_pool_windows_when_the_pool_is_unchanged(tmp_path, processes):
+    import signal
+    from sluice_testing import wait_until
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max", "{qwen3-max: {rpm: 60}}")
+    assert chat(gw.url).status_code == 200
+    text = gw.config_path.read_text()
+    gw.config_path.write_text(text.replace("name: tester", "name: renamed"))
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration reloaded" in gw.output())
+    [model] = admin_pool(gw.url)["channels"][0]["models"]
+    assert model["usage"]["rpm"] == 1  # the upstream still counts that request
