@@ -23,23 +23,36 @@ std::string utc_time(ports::UnixMillis ms) {
 
 }  // namespace
 
-void set_rate_limit_headers(RequestContext& ctx, const core::billing::KeyRateStatus& status) {
-  net::Headers& headers = ctx.keyed.headers;
-  std::erase_if(headers, [](const net::Header& h) { return h.name.starts_with("x-ratelimit-"); });
-  net::Headers fresh;
-  for (auto& [name, value] : core::billing::rate_limit_headers(status)) {
-    fresh.push_back({std::move(name), std::move(value)});
-  }
-  headers.insert(headers.begin(), fresh.begin(), fresh.end());
+namespace {
+
+core::billing::WindowStatus window_of(std::int64_t limit, std::int64_t remaining,
+                                      core::Duration reset) {
+  return {.limit = limit, .remaining = std::max<std::int64_t>(remaining, 0), .reset = reset};
 }
+
+}  // namespace
 
 void append_key_headers(const RequestContext& ctx, net::Headers& headers) {
   const auto is_rate = [](const net::Header& h) { return h.name.starts_with("x-ratelimit-"); };
-  const bool pool_set_its_own =
-      std::any_of(ctx.extra_headers.begin(), ctx.extra_headers.end(), is_rate);
-  for (const net::Header& h : ctx.keyed.headers) {
-    if (pool_set_its_own && is_rate(h)) continue;
-    headers.push_back(h);
+  headers.insert(headers.end(), ctx.keyed.headers.begin(), ctx.keyed.headers.end());
+  // On the pool's own 429 its x-ratelimit-* (in ctx.extra_headers) explain the refusal.
+  if (std::any_of(ctx.extra_headers.begin(), ctx.extra_headers.end(), is_rate)) return;
+  core::billing::KeyRateStatus status = ctx.keyed.windows;
+  // A window the key has no limit for shows the pool's: its accounts' summed limits and use for
+  // the served model. Neither where no limit is known (an unknown model, unknown limits).
+  if ((!status.requests || !status.tokens) && ctx.keyed.billable && !ctx.served_model.empty()) {
+    if (auto pool = ctx.runtime->pool->rate_limit(ctx.served_model)) {
+      if (!status.requests && pool->limit_requests > 0) {
+        status.requests =
+            window_of(pool->limit_requests, pool->remaining_requests, pool->reset_requests);
+      }
+      if (!status.tokens && pool->limit_tokens > 0) {
+        status.tokens = window_of(pool->limit_tokens, pool->remaining_tokens, pool->reset_tokens);
+      }
+    }
+  }
+  for (auto& [name, value] : core::billing::rate_limit_headers(status)) {
+    headers.push_back({std::move(name), std::move(value)});
   }
 }
 
@@ -65,7 +78,7 @@ std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx
   ctx.keyed.record = std::move(**found);
   ctx.keyed.limits = {ctx.keyed.record->rpm, ctx.keyed.record->tpm};
   // Answers refused before admission (400, 404) carry the key's windows too.
-  set_rate_limit_headers(ctx, services.rate_status(ctx.keyed.record->id, ctx.keyed.limits));
+  ctx.keyed.windows = services.rate_status(ctx.keyed.record->id, ctx.keyed.limits);
   return StoredKey::kFound;
 }
 

@@ -106,18 +106,8 @@ std::optional<proto::ApiError> check_key(RequestContext& ctx,
 
 std::optional<proto::ApiError> admit_key(RequestContext& ctx) {
   KeyRequest& keyed = ctx.keyed;
-  if (!keyed.services) return std::nullopt;
-  core::billing::KeyRateStatus status;
-  auto error = keyed.record ? check_key(ctx, status) : std::nullopt;
-  // A window the key lacks shows the gateway's use of the model against the capacity of the
-  // accounts serving it (gateway_windows.h); admitted requests count in it.
-  auto gateway = keyed.services->gateway_windows().view(
-      pool_capacity(*ctx.runtime, ctx.served_model), ctx.served_model, keyed.services->now(),
-      /*take=*/!error);
-  if (!status.requests) status.requests = gateway.requests;
-  if (!status.tokens) status.tokens = gateway.tokens;
-  set_rate_limit_headers(ctx, status);
-  return error;
+  if (!keyed.services || !keyed.record) return std::nullopt;
+  return check_key(ctx, keyed.windows);
 }
 
 }  // namespace sluice::pipeline

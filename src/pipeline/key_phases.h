@@ -45,13 +45,12 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
 // (reply, end of a stream), or after serve_api for an answer that never ended (client gone).
 void record_usage(RequestContext& ctx);
 
-// answer_headers: the key's x-ratelimit-* (and retry-after on its 429). On the pool's own 429
-// the pool's x-ratelimit-* (already in ctx.extra_headers) explain the refusal and win.
+// answer_headers: x-ratelimit-* for the key's windows, and for the windows it has no limit for
+// the quota pool's (summed over the served model's accounts); retry-after on the key's 429. On
+// the pool's own 429 the pool's x-ratelimit-* (already in ctx.extra_headers) win.
 void append_key_headers(const RequestContext& ctx, net::Headers& headers);
 
 // Shared by the key phases' files.
-// Replaces the key's x-ratelimit-* headers with `status`'s view.
-void set_rate_limit_headers(RequestContext& ctx, const core::billing::KeyRateStatus& status);
 // The request's prompt tokens by the served model's tokenizer; counted once, then remembered.
 std::int64_t prompt_estimate(RequestContext& ctx);
 // Completion tokens the request may produce in all its choices: max_tokens * n (0 when unset).

@@ -32,7 +32,10 @@ struct KeyRequest {
   std::int64_t tokens_taken = 0;                // what the key's TPM bucket gave this request
   std::optional<core::billing::BudgetReservation> reservation;  // settled exactly once
 
-  net::Headers headers;  // x-ratelimit-* (and retry-after on a 429): on every answer
+  // The key's own windows (none without limits of its own), for x-ratelimit-* on every answer;
+  // the windows it lacks come from the quota pool (append_key_headers).
+  core::billing::KeyRateStatus windows;
+  net::Headers headers;  // retry-after, retry-after-ms, x-should-retry of the key's refusals
   // Payloads of the relayed stream chunks, separated by '\x1e' (never inside JSON text), kept
   // for an exact token count when a stream ends without the upstream's usage.
   std::string streamed;

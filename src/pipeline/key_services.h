@@ -9,7 +9,6 @@
 #include "core/billing/budget_ledger.h"
 #include "core/billing/key_limiter.h"
 #include "core/clock.h"
-#include "pipeline/gateway_windows.h"
 #include "ports/key_store.h"
 #include "ports/usage_ledger.h"
 
@@ -25,7 +24,6 @@ class KeyServices {
 
   ports::KeyStore& keys() { return keys_; }
   ports::UsageLedger& ledger() { return ledger_; }
-  GatewayWindows& gateway_windows() { return gateway_windows_; }
   core::TimePoint now() const { return clock_.now(); }
 
   core::billing::KeyLimitDecision try_acquire(ports::KeyId key,
@@ -59,7 +57,6 @@ class KeyServices {
   core::billing::BudgetLedger budgets_{core::billing::BudgetPolicy::kAllowLastRequest};
 
   std::atomic<bool> store_has_keys_{false};
-  GatewayWindows gateway_windows_;
 };
 
 }  // namespace sluice::pipeline

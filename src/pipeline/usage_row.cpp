@@ -56,9 +56,6 @@ void record_usage(RequestContext& ctx) {
     keyed.services->settle(*keyed.reservation, cost.charged);
     keyed.reservation.reset();
   }
-  keyed.services->gateway_windows().add_tokens(
-      ctx.served_model, ctx.usage.prompt_tokens + ctx.usage.completion_tokens,
-      keyed.services->now());
   if (keyed.tokens_taken != 0 && keyed.record) {
     const std::int64_t used = ctx.usage.prompt_tokens + ctx.usage.completion_tokens;
     keyed.services->adjust_tokens(keyed.record->id, keyed.limits, used - keyed.tokens_taken);

@@ -28,7 +28,7 @@ def test_rpm_limit_answers_429_with_retry_after_and_headers(stack):
     assert int(third.headers["retry-after-ms"]) <= 30_000
     assert third.headers["x-ratelimit-remaining-requests"] == "0"
     assert RESET.match(third.headers["x-ratelimit-reset-requests"])
-    # No token limit on this key: the token headers show the gateway's window for the model,
+    # No token limit on this key: the token headers show the quota pool's window for the model,
     # whose one account has qwen3-max's built-in 1,000,000 TPM.
     assert third.headers["x-ratelimit-limit-tokens"] == "1000000"
 
@@ -66,17 +66,12 @@ def test_every_answer_carries_the_rate_limit_headers(stack):
     assert int(plain.headers["x-ratelimit-remaining-tokens"]) < 100000
 
 
-def test_callers_without_limits_see_the_gateway_windows(make_stack):
-    # Two channels of one account (counted once) and one of another, with configured limits.
-    stack = make_stack(extra="""  - name: sim0-bis
-    account: sim0
-    base_url: {url}/v1
-    api_key: sim-0
-    models: {{qwen3-max: {{rpm: 50, tpm: 9000}}}}
-  - name: other
+def test_callers_without_limits_see_the_pool_windows(make_stack):
+    # A second account beside the fixture's sim0 (built-in qwen3-max: 600 RPM, 1,000,000 TPM).
+    stack = make_stack(extra="""  - name: other
     base_url: {url}/v1
     api_key: sim-1
-    models: {{qwen3-max: {{rpm: 120, rps: 1, tpm: 40000}}}}
+    models: {{qwen3-max: {{rpm: 120, tpm: 40000}}}}
 keys:
   - key: sk-config-key
     name: from-config
@@ -84,15 +79,16 @@ keys:
     first = stack.chat("sk-config-key")
     second = stack.chat("sk-config-key")
     assert first.status_code == 200 and second.status_code == 200
-    # sim0 (built-in qwen3-max: 600 RPM, 1,000,000 TPM) + other (min(120, 1 * 60) = 60 RPM).
-    assert first.headers["x-ratelimit-limit-requests"] == "660"
-    assert first.headers["x-ratelimit-limit-tokens"] == "1040000"
-    assert int(first.headers["x-ratelimit-remaining-requests"]) == 659
-    assert int(second.headers["x-ratelimit-remaining-requests"]) == 658
-    used = first.json()["usage"]["total_tokens"]
-    assert int(second.headers["x-ratelimit-remaining-tokens"]) == 1040000 - used
-    for name in NAMES:
-        assert RESET.match(second.headers[name]) if "reset" in name else name in second.headers
+    # The quota pool's values, summed over the model's accounts, with this request counted.
+    for r in (first, second):
+        assert r.headers["x-ratelimit-limit-requests"] == "720"
+        assert r.headers["x-ratelimit-limit-tokens"] == "1040000"
+        for name in NAMES:
+            assert RESET.match(r.headers[name]) if "reset" in name else name in r.headers
+    assert first.headers["x-ratelimit-remaining-requests"] == "719"
+    assert second.headers["x-ratelimit-remaining-requests"] == "718"
+    assert int(second.headers["x-ratelimit-remaining-tokens"]) <= (
+        1040000 - first.json()["usage"]["total_tokens"])
     unknown = stack.chat("sk-config-key", {"model": "nope", "messages": MESSAGES})
     assert unknown.status_code == 404
     assert "x-ratelimit-limit-requests" not in unknown.headers  # no such model: no limit exists
