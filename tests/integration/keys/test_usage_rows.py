@@ -127,7 +127,10 @@ def test_kill_9_loses_at_most_the_last_flush_interval(make_stack, sync, bound):
     with httpx.Client(timeout=10) as client:
         start = time.monotonic()
         i = 0
-        while time.monotonic() - start < 1.5:
+        # Enough answers that many are older than the bound (the pool paces qwen3-max's
+        # built-in 10 RPS), for a bounded time.
+        while (len(answered) < 25 or time.monotonic() - start < 1.0) and \
+                time.monotonic() - start < 10:
             r = client.post(stack.url + "/v1/chat/completions",
                             json={"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 4},
                             headers={"authorization": f"Bearer {key}",
@@ -142,7 +145,7 @@ def test_kill_9_loses_at_most_the_last_flush_interval(make_stack, sync, bound):
     # Batched: one flush interval, plus one batch write and the scheduling of a loaded machine.
     # Every request: the row is written before the answer leaves, so nothing answered is lost.
     old_enough = [rid for rid, at in answered if killed_at - at >= bound]
-    assert len(old_enough) > 10
+    assert len(old_enough) >= 15
     assert [rid for rid in old_enough if rid not in stored] == []
     assert stored <= {rid for rid, _ in answered}
 
