@@ -12,8 +12,9 @@ Scenarios (pooled capacity = sum over accounts of min(RPM, RPS x 60) = 4 request
                  served.
   faults         90%, and account 3 answers 5xx, resets and hangs from 1/3 to 2/3 of the run
                  (its simulator is restarted with faults): expect no client error.
-  learn          90% with no limits in the gateway's configuration (pool.learn_unconfigured):
-                 simulator refusals after the first minute should stay under 2% of requests.
+  learn          90% with no limits in the gateway's configuration (pool.learn_unconfigured),
+                 accounts of 40 RPM (below the learner's first guess of 60): simulator refusals
+                 after the first minute should stay under 2% of requests.
 Prints, per scenario: requests, outcomes by status, fallbacks, simulator refusals by reason,
 queue wait p50/p99 (from the access log), latency p50/p99.
 """
@@ -40,12 +41,12 @@ MESSAGES = [{"role": "user", "content": "Summarise the rate limits of a pooled g
              "sentences, with one example for each kind of limit."}]
 
 
-def sim_yaml(keys, faults=""):
+def sim_yaml(keys, faults="", rpm=60):
     accounts = ""
     for key in keys:
         accounts += f"""  - key: {key}
     models:
-      qwen3-max: {{rpm: 60, rps: 2, tpm: 20000}}
+      qwen3-max: {{rpm: {rpm}, rps: 2, tpm: 20000}}
       qwen-plus: {{rpm: 600, rps: 10, tpm: 1000000}}
 {faults}"""
     return f"""seed: 11
@@ -55,10 +56,10 @@ accounts:
 {accounts}"""
 
 
-def start_sim(tmp, name, keys, port=None, faults=""):
+def start_sim(tmp, name, keys, port=None, faults="", rpm=60):
     port = port or free_port()
     config = tmp / f"{name}.yaml"
-    config.write_text(sim_yaml(keys, faults))
+    config.write_text(sim_yaml(keys, faults, rpm))
     proc = Process([os.environ.get("SLUICE_BIN", str(ROOT / "build/sluice")), "sim", "--config",
                     str(config), "--listen", f"127.0.0.1:{port}"], tmp / f"{name}-{port}.log")
     proc.url = f"http://127.0.0.1:{port}"
@@ -168,9 +169,9 @@ def report(name, records, sims, gateway, extra=None):
 
 
 def scenario(tmp, name, load, seconds, *, limits=True, fallback=True, learn=False, headers=None,
-             faults_mid_run=False):
-    main_sim = start_sim(tmp, f"{name}-sim", ["sim-0", "sim-1", "sim-2"])
-    side_sim = start_sim(tmp, f"{name}-sim3", ["sim-3"])
+             faults_mid_run=False, rpm=60):
+    main_sim = start_sim(tmp, f"{name}-sim", ["sim-0", "sim-1", "sim-2"], rpm=rpm)
+    side_sim = start_sim(tmp, f"{name}-sim3", ["sim-3"], rpm=rpm)
     sims = [(main_sim, "sim-0"), (main_sim, "sim-1"), (main_sim, "sim-2"), (side_sim, "sim-3")]
     gateway = start_gateway(tmp, gateway_yaml(sims, limits, fallback, learn))
     procs = [main_sim, side_sim, gateway]
@@ -191,7 +192,8 @@ def scenario(tmp, name, load, seconds, *, limits=True, fallback=True, learn=Fals
             state["at_minute"] = sim_refusals(sims)
 
     try:
-        records = run_load(gateway.url, CAPACITY * load, seconds, headers or {}, on_tick)
+        records = run_load(gateway.url, CAPACITY * rpm / 60 * load, seconds, headers or {},
+                           on_tick)
         if learn:
             end = sim_refusals(sims)
             start = state["at_minute"] or {"total": 0, "accepted": 0}
@@ -249,7 +251,8 @@ def main():
         if "faults" in wanted:
             scenario(tmp, "faults", 0.9, args.seconds, faults_mid_run=True)
         if "learn" in wanted:
-            scenario(tmp, "learn", 0.9, max(args.seconds, 120), limits=False, learn=True)
+            # 40 RPM per account, below the learner's first guess of 60: it must learn downwards.
+            scenario(tmp, "learn", 0.9, max(args.seconds, 120), limits=False, learn=True, rpm=40)
 
 
 if __name__ == "__main__":

@@ -181,6 +181,13 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   uint16_t bound_port = 0;
 
+  // The loops go first: destroying one destroys the coroutine frames still suspended on it
+  // (e.g. a hung request after the drain timeout), and those unregister from `connections`.
+  ~Impl() {
+    acceptors.clear();
+    loops.clear();
+  }
+
   awaitable<void> accept_loop(std::size_t loop_index);
   awaitable<void> serve_connection(std::size_t loop_index, tcp::socket socket);
   awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec);

@@ -55,6 +55,18 @@ bool admin_token_matches(std::string_view header, std::string_view token) {
 // one account, a jittered backoff for server errors, all inside the request's deadline.
 constexpr core::RetryPolicy kRetryPolicy{};
 
+// The last upstream failure goes to the client; a rate-limit refusal carries the upstream's
+// retry-after (at least one second), so that the SDKs wait as long as the upstream asked.
+awaitable<void> reply_upstream_failure(RequestContext& ctx, const proto::ApiError& error) {
+  if (error.status == 429) {
+    const auto wait = ctx.outcome.limits.retry_after.value_or(std::chrono::seconds(1));
+    const auto seconds =
+        std::max<std::int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+    ctx.extra_headers.push_back({"retry-after", std::to_string(seconds)});
+  }
+  co_await reply_error(ctx, error);
+}
+
 // Ends the pool's reservation if the coroutine ends early (client gone, exception), so that no
 // failure path can leak quota (DESIGN.md P5).
 struct ReservationGuard {
@@ -77,9 +89,10 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
   for (;;) {
     if (auto error = co_await admit(ctx, budget.channels_tried())) {
       // A pool that cannot serve after an upstream failure says so with that failure.
-      co_return co_await reply_error(
-          ctx,
-          budget.attempts_made() > 0 && last_error && error->status != 429 ? *last_error : *error);
+      if (budget.attempts_made() > 0 && last_error && error->status != 429) {
+        co_return co_await reply_upstream_failure(ctx, *last_error);
+      }
+      co_return co_await reply_error(ctx, *error);
     }
     if (ctx.status == 499) co_return;  // the client left while queued
     if (budget.attempts_made() == 0) {
@@ -101,9 +114,10 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
       co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
   }
-  co_await reply_error(ctx, last_error ? *last_error
-                                       : proto::unavailable("No channel can serve `" +
-                                                            ctx.served_model + "` right now."));
+  co_await reply_upstream_failure(
+      ctx, last_error
+               ? *last_error
+               : proto::unavailable("No channel can serve `" + ctx.served_model + "` right now."));
 }
 
 awaitable<void> serve_models(RequestContext& ctx) {

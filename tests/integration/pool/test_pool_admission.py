@@ -205,3 +205,16 @@ def test_reload_keeps_the_pool_windows_when_the_pool_is_unchanged(tmp_path, proc
     wait_until(lambda: "configuration reloaded" in gw.output())
     [model] = admin_pool(gw.url)["channels"][0]["models"]
     assert model["usage"]["rpm"] == 1  # the upstream still counts that request
+
+
+def test_upstream_refusal_with_no_other_channel_is_a_429_with_retry_after(tmp_path, processes):
+    # The configuration claims more than the account has: the upstream refuses, the account cools
+    # down, and with nothing else to try the client is told how long to wait.
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=1", "{qwen3-max: {rpm: 60}}")
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url)  # paced a second after the first, then refused by the upstream
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "rate_limit_exceeded"
+    assert 55 <= int(r.headers["retry-after"]) <= 60  # the cooldown the upstream asked for
+    assert sim_refused(sim.url) == 1
+    assert admin_pool(gw.url)["channels"][0]["models"][0]["cooldown_seconds"] > 0
