@@ -4,19 +4,26 @@
 
 namespace sluice::core {
 
-void AimdLimit::on_pressed_success() {
+void AimdLimit::on_pressed_success(TimePoint now) {
   if (from_header_) return;
   double step = o_.increase;
   if (last_refused_ > 0 && value_ >= o_.near_refusal * last_refused_) step /= o_.cautious_divisor;
-  value_ = std::min(o_.ceiling, value_ + step);
+  double cap = o_.ceiling;
+  if (last_refused_ > 0 && now < hold_until_) cap = std::min(cap, last_refused_ - 1);
+  value_ = std::max(value_, std::min(cap, value_ + step));
 }
 
-void AimdLimit::on_refusal(TimePoint admitted_at, TimePoint now) {
+void AimdLimit::on_refusal(TimePoint admitted_at, TimePoint now, std::int64_t observed) {
   ++refusals_;
   if (from_header_) return;
   if (decreased_once_ && admitted_at < last_decrease_) return;
-  last_refused_ = value_;
-  value_ = std::max(o_.floor, value_ * o_.decrease);
+  const bool telling =
+      observed > 0 && static_cast<double>(observed) >= o_.observed_min_share * value_;
+  last_refused_ = telling ? static_cast<double>(observed) : value_;
+  double next = value_ * o_.decrease;
+  if (telling) next = std::min(next, static_cast<double>(observed - 1));
+  value_ = std::max(o_.floor, next);
+  hold_until_ = now + o_.hold;
   decreased_once_ = true;
   last_decrease_ = now;
 }

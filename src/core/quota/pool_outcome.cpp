@@ -105,12 +105,12 @@ void QuotaPool::apply_outcome(AccountModel& am, Channel& ch, Candidate& cand,
         const WindowUsage u = am.windows->usage(now);
         bool changed = false;
         if (am.learn_rpm && l.rpm > 0 && u.rpm_used >= kPressed * static_cast<double>(l.rpm)) {
-          am.rpm_learner.on_pressed_success();
+          am.rpm_learner.on_pressed_success(now);
           changed = true;
         }
         if (am.learn_tpm && l.tpm > 0 &&
             u.tpm_used + u.tokens_pending >= kPressed * static_cast<double>(l.tpm)) {
-          am.tpm_learner.on_pressed_success();
+          am.tpm_learner.on_pressed_success(now);
           changed = true;
         }
         if (changed) refresh_limits(am, now);
@@ -122,7 +122,8 @@ void QuotaPool::apply_outcome(AccountModel& am, Channel& ch, Candidate& cand,
           at_least_one_second(am.windows->minute_requests_expiry(now) - now));
       cool_down(am, now + wait, c.cause);
       if (am.learn_rpm) {
-        am.rpm_learner.on_refusal(rec.admitted_at, now);
+        // The refused request is still counted in the window (a refusal costs the request).
+        am.rpm_learner.on_refusal(rec.admitted_at, now, am.windows->usage(now).rpm_used);
         refresh_limits(am, now);
       }
       break;

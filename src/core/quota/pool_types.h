@@ -60,8 +60,8 @@ struct PoolOptions {
   // defaults (the defaults then only cap what is learned). Off: built-in defaults are enforced.
   bool learn_unconfigured = false;
   // Unknown limits: the first guesses and how they move.
-  AimdOptions learn_rpm{60, 1, 1e9, 0.7, 1.0, 0.9, 8};
-  AimdOptions learn_tpm{100'000, 1'000, 1e12, 0.7, 2'000, 0.9, 8};
+  AimdOptions learn_rpm{60, 1, 1e9, 0.7, 1.0, 0.9, 8, std::chrono::minutes(10), 0.5};
+  AimdOptions learn_tpm{100'000, 1'000, 1e12, 0.7, 2'000, 0.9, 8, std::chrono::minutes(10), 0.5};
   // Burst protection: the account is paced this many times slower (doubling up to the max) for
   // burst_penalty after a refusal.
   Duration burst_penalty = std::chrono::seconds(60);
