@@ -3,12 +3,13 @@ SIGTERM; streams priced exactly like plain answers; a client leaving mid-stream 
 import json
 import signal
 import socket
+import subprocess
 import time
 
 import httpx
 import pytest
 
-from conftest import MESSAGES, list_cost_nano, scale
+from conftest import MESSAGES, SLUICE, list_cost_nano, scale
 
 
 def sse_usage(text):
@@ -157,3 +158,27 @@ def test_pricing_override_prices_the_rows(make_stack):
     stack.stop()
     [row] = stack.rows()
     assert row["list_nano_usd"] == usage["prompt_tokens"] * 2000 + usage["completion_tokens"] * 10500
+
+
+def test_stream_cut_without_usage_is_billed_for_the_streamed_text(make_stack):
+    # The upstream resets after half the answer: no usage chunk ever comes, so the row counts the
+    # prompt and the text that was streamed with the model's tokenizer.
+    stack = make_stack(sim_flags=("--faults", "stream_cut=1", "--answer-tokens", "40"))
+    key = stack.create_key("cut")
+    r = stack.chat(key, {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 40,
+                         "stream": True}, headers={"x-request-id": "cut-1"})
+    assert r.status_code == 200
+    assert '"code":"bad_gateway"' in r.text.replace(" ", "")  # the stream ended with an error
+    streamed = "".join(json.loads(block[6:])["choices"][0]["delta"].get("content", "")
+                       for block in r.text.split("\n\n")
+                       if block.startswith("data: {") and '"choices":[{' in block.replace(" ", ""))
+    assert streamed
+    stack.stop()
+    [row] = stack.rows()
+    assert (row["request_id"], row["status"]) == ("cut-1", 502)
+    assert 0 < row["completion_tokens"] < 40
+    # The count is the model's tokenizer (`sluice tokens`) over exactly the streamed text.
+    counted = subprocess.run([SLUICE, "tokens", "--model", "qwen3-max"], input=streamed,
+                             capture_output=True, text=True, timeout=30, check=True)
+    assert row["completion_tokens"] == int(counted.stdout)
+    assert row["list_nano_usd"] == list_cost_nano(row["prompt_tokens"], row["completion_tokens"])
