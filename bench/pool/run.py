@@ -237,10 +237,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=90)
     ap.add_argument("--only", default="90,150,150-nofallback,faults,learn")
+    ap.add_argument("--workdir", help="keep configurations and logs here (default: a temp dir)")
     args = ap.parse_args()
     wanted = args.only.split(",")
     with tempfile.TemporaryDirectory() as d:
-        tmp = pathlib.Path(d)
+        tmp = pathlib.Path(args.workdir or d)
+        tmp.mkdir(parents=True, exist_ok=True)
         if "90" in wanted:
             scenario(tmp, "90", 0.9, args.seconds)
         if "150" in wanted:

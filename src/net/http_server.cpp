@@ -239,6 +239,9 @@ void HttpServer::run() {
     threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
   }
   impl_->loops[0]->run();
+  // Loop 0 returns once the drain stopped every loop; stopping them again is harmless and makes
+  // sure no other loop can outlive it (seen: a loop left waiting after a stop from loop 0).
+  for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : threads) t.join();
 }
 

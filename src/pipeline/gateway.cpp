@@ -114,10 +114,11 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
       co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
   }
-  co_await reply_upstream_failure(
-      ctx, last_error
-               ? *last_error
-               : proto::unavailable("No channel can serve `" + ctx.served_model + "` right now."));
+  // A named local: GCC 12 destroys a conditional's temporary twice inside co_await.
+  const proto::ApiError failure =
+      last_error ? *last_error
+                 : proto::unavailable("No channel can serve `" + ctx.served_model + "` right now.");
+  co_await reply_upstream_failure(ctx, failure);
 }
 
 awaitable<void> serve_models(RequestContext& ctx) {
@@ -155,8 +156,8 @@ constexpr std::string_view kEnableSuffix = "/enable";
 awaitable<void> serve_enable_channel(RequestContext& ctx, std::string_view name) {
   if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
   if (!ctx.runtime->pool->enable_channel(name)) {
-    co_return co_await reply_error(
-        ctx, proto::not_found("No channel named `" + std::string(name) + "`."));
+    const auto error = proto::not_found("No channel named `" + std::string(name) + "`.");
+    co_return co_await reply_error(ctx, error);
   }
   net::Response response;
   response.body = "{\"channel\":" + quoted_json(name) + ",\"enabled\":true}";

@@ -19,9 +19,9 @@ boost::asio::awaitable<void> probe(std::shared_ptr<const Runtime> runtime, int i
     const auto& timeouts = runtime->config.timeouts;
     const net::Headers headers{{"authorization", channel.authorization}};
     net::UpstreamCall call;
-    auto failure = co_await call.start(channel.endpoint, "GET", "/models", headers, "",
-                                       {timeouts.connect, timeouts.first_byte, timeouts.idle,
-                                        std::chrono::steady_clock::now() + timeouts.first_byte});
+    const net::UpstreamTimeouts limits{timeouts.connect, timeouts.first_byte, timeouts.idle,
+                                       std::chrono::steady_clock::now() + timeouts.first_byte};
+    auto failure = co_await call.start(channel.endpoint, "GET", "/models", headers, "", limits);
     if (failure == net::UpstreamFailure::None) {
       std::string body;
       failure = co_await call.read_all(body, kMaxProbeBody);
