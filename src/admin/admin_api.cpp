@@ -159,7 +159,9 @@ net::Response AdminApi::usage_route(const net::Request& request) {
 }
 
 boost::asio::awaitable<void> AdminApi::handle(net::Request& request, net::ResponseWriter& writer) {
-  co_await writer.send(answer(request));
+  // A named local: GCC 12 mishandles temporaries inside co_await arguments.
+  net::Response response = answer(request);
+  co_await writer.send(std::move(response));
 }
 
 }  // namespace sluice::admin
