@@ -2,6 +2,7 @@
 
 Readiness is polled over HTTP (the signal that a server is up), never assumed after a sleep.
 """
+import itertools
 import os
 import pathlib
 import socket
@@ -114,3 +115,15 @@ def wait_until(predicate, timeout=10.0):
             return
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+_start_gateway_as_configured = start_gateway
+_databases = itertools.count()
+
+
+def start_gateway(tmp_path, config_text, env=None):  # noqa: F811 (wraps the one above)
+    """start_gateway, with a fresh SQLite file under tmp_path when the configuration names no
+    `storage:`, so no test writes (or shares) the working directory's ./sluice.db."""
+    if "storage:" not in config_text:
+        config_text = f"storage: sqlite:{tmp_path / f'sluice-{next(_databases)}.db'}\n" + config_text
+    return _start_gateway_as_configured(tmp_path, config_text, env)

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "core/billing/money.h"
 #include "store/open_storage.h"
+#include "store/report_json.h"
 #include "store/wall_time.h"
 
 #include <CLI/CLI.hpp>
@@ -41,21 +42,6 @@ std::unique_ptr<ports::Storage> open_or_fail(const std::string& spec) {
   return std::move(*storage);
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -68,29 +54,10 @@ std::string usd(std::optional<core::billing::NanoUsd> nano) {
 }
 std::string opt_int(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "-"; }
 
-std::string state_name(const ports::KeyRecord& k, ports::UnixMillis now) {
-  switch (k.state_at(now)) {
-    case ports::KeyState::kActive:
-      return "active";
-    case ports::KeyState::kRevoked:
-      return "revoked";
-    case ports::KeyState::kExpired:
-      return "expired";
-  }
-  return "?";
-}
-
 std::string joined(const std::vector<std::string>& models) {
   std::string out;
   for (const auto& m : models) out += (out.empty() ? "" : ",") + m;
   return out.empty() ? "*" : out;
-}
-
-// The allowed models as a JSON array; [] means every model.
-std::string json_models(const std::vector<std::string>& models) {
-  std::string out = "[";
-  for (const auto& m : models) out += (out.size() > 1 ? "," : "") + json_string(m);
-  return out + "]";
 }
 
 void run_create(const KeysOptions& o) {
@@ -113,8 +80,8 @@ void run_create(const KeysOptions& o) {
   if (!created) fail(created.error().message);
   const ports::KeyRecord& r = created->record;
   if (o.format == "json") {
-    std::cout << fmt::format("{{\"id\":{},\"name\":{},\"key\":{}}}\n", r.id, json_string(r.name),
-                             json_string(created->plaintext));
+    std::cout << fmt::format("{{\"id\":{},\"name\":{},\"key\":{}}}\n", r.id,
+                             store::json_string(r.name), store::json_string(created->plaintext));
   } else {
     std::cout << created->plaintext << "\n";
   }
@@ -131,21 +98,7 @@ void run_list(const KeysOptions& o) {
   if (!keys) fail(keys.error().message);
   const ports::UnixMillis now = store::wall_now_ms();
   if (o.format == "json") {
-    std::string out = "[";
-    for (const auto& k : *keys) {
-      if (out.size() > 1) out += ",";
-      out += fmt::format(
-          "{{\"id\":{},\"name\":{},\"hint\":{},\"budget_usd\":{},\"spent_usd\":{:.9f},"
-          "\"rpm\":{},\"tpm\":{},\"models\":{},\"price_multiplier\":{},\"expires_at\":{},"
-          "\"status\":\"{}\"}}",
-          k.id, json_string(k.name), json_string(k.hint),
-          k.budget ? fmt::format("{:.9f}", core::billing::nano_to_usd(*k.budget)) : "null",
-          core::billing::nano_to_usd(k.spent), k.rpm ? std::to_string(*k.rpm) : "null",
-          k.tpm ? std::to_string(*k.tpm) : "null", json_models(k.models), k.price_multiplier,
-          k.expires_at ? json_string(store::format_utc_time(*k.expires_at)) : "null",
-          state_name(k, now));
-    }
-    std::cout << out << "]\n";
+    std::cout << store::keys_json(*keys, now) << "\n";
     return;
   }
   const bool csv = o.format == "csv";
@@ -159,7 +112,8 @@ void run_list(const KeysOptions& o) {
         fmt::runtime(row_format), k.id, csv ? csv_field(k.name) : k.name, k.hint, usd(k.budget),
         fmt::format("{:.4f}", core::billing::nano_to_usd(k.spent)), opt_int(k.rpm), opt_int(k.tpm),
         csv ? csv_field(joined(k.models)) : joined(k.models), k.price_multiplier,
-        k.expires_at ? store::format_utc_time(*k.expires_at) : "never", state_name(k, now));
+        k.expires_at ? store::format_utc_time(*k.expires_at) : "never",
+        store::key_state_name(k, now));
   }
 }
 

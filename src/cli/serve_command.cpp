@@ -1,9 +1,15 @@
 // `sluice serve` runs the gateway; `sluice check` validates a configuration.
+#include "admin/admin_api.h"
 #include "cli/commands.h"
 #include "cli/embedded_default.h"
 #include "config/config.h"
 #include "net/http_server.h"
+#include "net/steady_clock.h"
 #include "pipeline/gateway.h"
+#include "pipeline/key_services.h"
+#include "store/batching_ledger.h"
+#include "store/caching_key_store.h"
+#include "store/open_storage.h"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -46,9 +52,36 @@ void setup_logging() {
   spdlog::flush_every(std::chrono::seconds(1));
 }
 
+std::unique_ptr<ports::Storage> storage_or_throw(const std::string& spec) {
+  auto storage = store::open_storage(spec);
+  if (!storage) {
+    std::cerr << "sluice: storage: " << storage.error().message << "\n";
+    throw CLI::RuntimeError(2);
+  }
+  return std::move(*storage);
+}
+
+store::BatchingOptions ledger_options(const config::LedgerConfig& ledger) {
+  return {.interval = ledger.flush_interval,
+          .sync = ledger.sync_every_request ? store::LedgerSync::kEveryRequest
+                                            : store::LedgerSync::kBatched};
+}
+
 void run_gateway(config::Config config, const std::string& config_path, EmbeddedDefault* demo) {
-  if (config.keys.empty()) {
-    spdlog::warn("no client keys configured: the gateway is open to anyone who can reach it");
+  // Declared first so it is destroyed last: the ledger and the key cache write through it.
+  std::unique_ptr<ports::Storage> storage = storage_or_throw(config.storage);
+  net::SteadyClock clock;
+  store::CachingKeyStore keys{*storage, clock};  // a revoked key is refused within its 1 s TTL
+  store::BatchingLedger ledger{*storage, ledger_options(config.ledger)};
+  pipeline::KeyServices key_services{keys, ledger, clock};
+  admin::AdminApi admin{keys, ledger, config.admin_token};
+  if (config.keys.empty() && !key_services.store_has_keys()) {
+    spdlog::warn(
+        "no client keys configured or stored: the gateway is open to anyone who can reach it "
+        "until a key is created");
+  }
+  if (config.admin_token.empty()) {
+    spdlog::info("admin API off: set admin_token (or SLUICE_ADMIN_TOKEN) to enable /admin/");
   }
   net::ServerOptions options;
   options.host = config::listen_host(config);
@@ -57,8 +90,12 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   options.body_limit = config.body_limit;
   options.drain_timeout = config.drain_timeout;
   options.request_timeout = config.request_timeout;
-  pipeline::Gateway gateway{runtime_or_throw(std::move(config))};
-  net::HttpServer server{options, [&gateway](net::Request& request, net::ResponseWriter& writer) {
+  pipeline::Gateway gateway{runtime_or_throw(std::move(config)), &key_services};
+  net::HttpServer server{options,
+                         [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
+                           if (admin.handles(request.path())) {
+                             return admin.handle(request, writer);
+                           }
                            return gateway.handle(request, writer);
                          }};
   uint16_t port = 0;
@@ -104,6 +141,12 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   signals.async_wait(on_signal);
   std::thread signal_thread{[&] { signals_loop.run(); }};
   server.run();
+  // Every answer in flight has been given (or the drain timed out): write the ledger's buffer
+  // before exiting, so nothing acknowledged is lost on SIGTERM.
+  if (auto flushed = ledger.flush(); !flushed) {
+    spdlog::error("usage ledger: final flush failed: {}", flushed.error().message);
+  }
+  spdlog::info("usage ledger flushed: {} rows written", ledger.stats().written);
   signals_loop.stop();
   signal_thread.join();
   if (demo) demo->stop();

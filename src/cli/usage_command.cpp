@@ -5,6 +5,7 @@
 #include "core/billing/money.h"
 #include "core/quota/model_limits.h"
 #include "store/open_storage.h"
+#include "store/report_json.h"
 #include "store/wall_time.h"
 
 #include <CLI/CLI.hpp>
@@ -46,21 +47,6 @@ struct PlanOptions {
   throw CLI::RuntimeError(code);
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string out = "\"";
@@ -68,47 +54,11 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-ports::UsageGrouping grouping(const std::string& by) {
-  if (by == "model") return ports::UsageGrouping::kModel;
-  if (by == "channel") return ports::UsageGrouping::kChannel;
-  if (by == "day") return ports::UsageGrouping::kDay;
-  return ports::UsageGrouping::kKey;
-}
-
-ports::UsageTotals sum(const std::vector<ports::UsageTotals>& groups) {
-  ports::UsageTotals t{.group = "TOTAL"};
-  for (const auto& g : groups) {
-    t.requests += g.requests;
-    t.errors += g.errors;
-    t.prompt_tokens += g.prompt_tokens;
-    t.completion_tokens += g.completion_tokens;
-    t.cached_tokens += g.cached_tokens;
-    t.list_cost += g.list_cost;
-    t.upstream_cost += g.upstream_cost;
-    t.charged_cost += g.charged_cost;
-  }
-  return t;
-}
-
 void print_totals(const UsageOptions& o, const std::vector<ports::UsageTotals>& groups,
                   ports::UnixMillis since, ports::UnixMillis until) {
-  const ports::UsageTotals total = sum(groups);
+  const ports::UsageTotals total = store::sum_totals(groups);
   if (o.format == "json") {
-    auto object = [](const ports::UsageTotals& g) {
-      return fmt::format(
-          "{{\"group\":{},\"requests\":{},\"errors\":{},\"prompt_tokens\":{},"
-          "\"completion_tokens\":{},\"cached_tokens\":{},\"list_usd\":{:.9f},"
-          "\"charged_usd\":{:.9f},\"saving_usd\":{:.9f},\"upstream_usd\":{:.9f}}}",
-          json_string(g.group), g.requests, g.errors, g.prompt_tokens, g.completion_tokens,
-          g.cached_tokens, nano_to_usd(g.list_cost), nano_to_usd(g.charged_cost),
-          nano_to_usd(g.saving()), nano_to_usd(g.upstream_cost));
-    };
-    std::string items;
-    for (const auto& g : groups) items += (items.empty() ? "" : ",") + object(g);
-    std::cout << fmt::format(
-        "{{\"by\":{},\"since\":{},\"until\":{},\"groups\":[{}],\"total\":{}}}\n", json_string(o.by),
-        json_string(store::format_utc_time(since)), json_string(store::format_utc_time(until)),
-        items, object(total));
+    std::cout << store::usage_json(o.by, since, until, groups) << "\n";
     return;
   }
   if (o.format == "csv") {
@@ -150,13 +100,14 @@ void print_peaks(const UsageOptions& o, const std::vector<ports::UsagePeak>& pea
   if (o.format == "json") {
     std::string items;
     for (const auto& p : peaks) {
-      items += (items.empty() ? "" : ",") +
-               fmt::format(
-                   "{{\"model\":{},\"channel\":{},\"peak_rpm\":{},\"peak_rpm_at\":{},"
-                   "\"peak_tpm\":{},\"peak_tpm_at\":{},\"requests\":{},\"tokens\":{}}}",
-                   json_string(p.model), json_string(p.channel), p.peak_rpm,
-                   json_string(store::format_utc_time(p.peak_rpm_minute)), p.peak_tpm,
-                   json_string(store::format_utc_time(p.peak_tpm_minute)), p.requests, p.tokens);
+      items +=
+          (items.empty() ? "" : ",") +
+          fmt::format(
+              "{{\"model\":{},\"channel\":{},\"peak_rpm\":{},\"peak_rpm_at\":{},"
+              "\"peak_tpm\":{},\"peak_tpm_at\":{},\"requests\":{},\"tokens\":{}}}",
+              store::json_string(p.model), store::json_string(p.channel), p.peak_rpm,
+              store::json_string(store::format_utc_time(p.peak_rpm_minute)), p.peak_tpm,
+              store::json_string(store::format_utc_time(p.peak_tpm_minute)), p.requests, p.tokens);
     }
     std::cout << "{\"peaks\":[" << items << "]}\n";
     return;
@@ -191,7 +142,7 @@ void run_usage(const UsageOptions& o) {
     print_peaks(o, *peaks);
     return;
   }
-  auto totals = (*storage)->totals(grouping(o.by), *since, *until);
+  auto totals = (*storage)->totals(*store::parse_grouping(o.by), *since, *until);
   if (!totals) fail("usage", totals.error().message);
   print_totals(o, *totals, *since, *until);
 }
@@ -254,8 +205,8 @@ void run_plan(const PlanOptions& o) {
         "{{\"model\":{},\"limits_source\":{},\"account\":{{\"rpm\":{},\"rps\":{},\"tpm\":{},"
         "\"effective_rpm\":{:.0f}}},\"target\":{{\"rpm\":{},\"tpm\":{}}},\"accounts_needed\":{},"
         "\"accounts_needed_for_rpm\":{},\"accounts_needed_for_tpm\":{},\"pool\":[{}]}}\n",
-        json_string(o.model), json_string(source), limits.rpm, limits.rps, limits.tpm, eff_rpm,
-        o.rpm, o.tpm, needed, by_rpm, by_tpm, rows);
+        store::json_string(o.model), store::json_string(source), limits.rpm, limits.rps, limits.tpm,
+        eff_rpm, o.rpm, o.tpm, needed, by_rpm, by_tpm, rows);
     return;
   }
   std::cout << fmt::format(

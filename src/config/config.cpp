@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/billing_config.h"
 #include "config/values.h"
 
 #include <yaml-cpp/yaml.h>
@@ -344,8 +345,16 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   check_keys(root, "",
              {"listen", "threads", "admin_token", "storage", "channels", "keys", "fallbacks",
               "timeouts", "body_limit", "drain_timeout", "request_timeout", "max_wait_seconds",
-              "pool", "fallback_default", "log_format"});
+              "pool", "fallback_default", "log_format", "ledger", "pricing"});
   parse_scalars(root, env, config);
+  if (root["ledger"]) {
+    if (auto error = detail::parse_ledger(root["ledger"], config.ledger))
+      throw Invalid{error->field, error->message};
+  }
+  if (root["pricing"]) {
+    if (auto error = detail::parse_pricing(root["pricing"], config.pricing))
+      throw Invalid{error->field, error->message};
+  }
 
   const auto channels = root["channels"];
   if (!channels) fail("channels", "is required");

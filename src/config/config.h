@@ -3,6 +3,8 @@
 // it; nothing here is read on the request path except through the finished Config.
 #pragma once
 
+#include "core/billing/price_table.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +66,13 @@ struct Timeouts {
   std::chrono::milliseconds total{600000};
 };
 
+// How the usage ledger writes (store::BatchingLedger): in batches every `flush_interval`, or
+// through on every request (nothing acknowledged is lost on kill -9, at a write per request).
+struct LedgerConfig {
+  std::chrono::milliseconds flush_interval{100};
+  bool sync_every_request = false;  // `sync: every_request`; default `batched`
+};
+
 struct Config {
   std::string listen = "127.0.0.1:8080";
   int threads = 0;  // 0 = one event loop per core
@@ -81,6 +90,8 @@ struct Config {
   bool fallback_default = true;
   PoolSettings pool;
   std::string log_format = "json";
+  LedgerConfig ledger;
+  core::billing::PricingConfig pricing;  // overrides of the built-in price table
 };
 
 struct ConfigError {
@@ -102,6 +113,10 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 //   ("500ms", "5s", "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" |
 //   max_wait_seconds | fallback_default: bool | log_format: json|text. A relative ca_file is
 //   relative to the working directory.
+//   ledger: {flush_interval: duration, sync: batched|every_request}
+//   pricing: {replace_builtin: bool, models: {MODEL: {input, output, cached_input,
+//             max_output_tokens} or {tiers: [{up_to_input_tokens, input, output, cached_input}],
+//             max_output_tokens}}}: USD per million tokens, at most three decimals.
 // Models named in keys and fallbacks must be served by some channel.
 // env_lookup resolves ${VAR} in api_key, keys[].key, admin_token and storage (an unset variable is
 // an error naming the field), and supplies SLUICE_ADMIN_TOKEN when admin_token is absent.

@@ -6,6 +6,7 @@
 #include "core/retry/outcome.h"
 #include "net/http_server.h"
 #include "net/upstream_client.h"
+#include "pipeline/key_request.h"
 #include "pipeline/runtime.h"
 #include "proto/openai/errors.h"
 #include "proto/openai/request.h"
@@ -32,6 +33,7 @@ struct RequestContext {
   std::string route;  // metrics label: the path, or "other"
   const config::ClientKey* key = nullptr;
   std::uint64_t key_id = 0;  // the key's fairness domain in the pool's queue; 0 = no key
+  KeyRequest keyed;          // stored key, rate limit, budget and stream tally (key_request.h)
   proto::ParsedRequest parsed;
   std::string served_model;            // differs from parsed.model after a fallback
   std::optional<std::size_t> channel;  // the channel of the last attempt

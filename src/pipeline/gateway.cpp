@@ -2,6 +2,7 @@
 
 #include "core/retry/retry_budget.h"
 #include "pipeline/context.h"
+#include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
 #include "pipeline/pool_report.h"
 #include "pipeline/probe.h"
@@ -78,6 +79,7 @@ struct ReservationGuard {
 awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics& metrics) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   if (auto error = parse(ctx, endpoint)) co_return co_await reply_error(ctx, *error);
+  if (auto error = admit_key(ctx)) co_return co_await reply_error(ctx, *error);
   ReservationGuard guard{ctx};
   thread_local core::Rng rng{std::random_device{}()};
   const auto deadline =
@@ -123,8 +125,10 @@ awaitable<void> serve_models(RequestContext& ctx) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   std::vector<std::string> ids;
   for (const auto& model : ctx.runtime->models) {
-    if (!ctx.key || ctx.key->models.empty() ||
-        std::find(ctx.key->models.begin(), ctx.key->models.end(), model) != ctx.key->models.end()) {
+    if ((!ctx.key || ctx.key->models.empty() ||
+         std::find(ctx.key->models.begin(), ctx.key->models.end(), model) !=
+             ctx.key->models.end()) &&
+        (!ctx.keyed.record || ctx.keyed.record->allows_model(model))) {
       ids.push_back(model);
     }
   }
@@ -178,11 +182,13 @@ std::optional<proto::Endpoint> api_endpoint(std::string_view path) {
 
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<const Runtime> runtime) : runtime_(std::move(runtime)) {}
+Gateway::Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys)
+    : runtime_(std::move(runtime)), keys_(keys) {}
 
 awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writer) {
   RequestContext ctx{request, writer, runtime_.load()};
   ctx.request_id = request_id_for(request);
+  ctx.keyed.services = keys_;
   std::string_view path = request.path();
   const bool is_get = request.method == "GET";
   const bool is_post = request.method == "POST";
@@ -192,6 +198,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
       co_await start_due_probes(ctx.runtime);
       ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
+      record_usage(ctx);
       --metrics_.in_flight();
     } else {
       const auto error = proto::method_not_allowed("Use POST for " + ctx.route + ".");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/http_server.h"
+#include "pipeline/key_services.h"
 #include "pipeline/metrics.h"
 #include "pipeline/runtime.h"
 
@@ -16,7 +17,8 @@ namespace sluice::pipeline {
 
 class Gateway {
  public:
-  explicit Gateway(std::shared_ptr<const Runtime> runtime);
+  // `keys` (stored keys, limits, budgets, usage ledger) may be null: config keys only, no ledger.
+  explicit Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys = nullptr);
 
   boost::asio::awaitable<void> handle(net::Request& request, net::ResponseWriter& writer);
   // Takes a new snapshot for requests that start from now on.
@@ -27,6 +29,7 @@ class Gateway {
  private:
   std::atomic<std::shared_ptr<const Runtime>> runtime_;
   Metrics metrics_;
+  KeyServices* keys_;
 };
 
 }  // namespace sluice::pipeline

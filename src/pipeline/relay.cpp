@@ -1,5 +1,6 @@
 #include "pipeline/relay.h"
 
+#include "pipeline/key_phases.h"
 #include "proto/sse/sse_reader.h"
 
 namespace sluice::pipeline {
@@ -68,12 +69,15 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   }
   ctx.status = 200;
   ctx.first_byte_sent = true;
+  proto::SseReader reader;
   if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
                                         std::string(content_type_of(call)))) {
-    co_return AttemptResult::Answered;  // the client left
+    ctx.status = 499;  // the client left: the upstream still bills what it generates
+    reader.feed(piece);
+    co_await read_usage_after_disconnect(ctx, call, reader);
+    co_return AttemptResult::Answered;
   }
   const bool rename = ctx.served_model != ctx.parsed.model;
-  proto::SseReader reader;
   std::string out;
   bool saw_done = false;
   for (;;) {
@@ -84,6 +88,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
         auto info = proto::inspect_chunk(event->data);
         saw_done = saw_done || info.done;
         if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
+        if (!info.usage.known && !info.done) tally_stream_chunk(ctx, event->data);
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
         if (rename && !info.done) {
           out += "data: " + proto::with_model(event->data, ctx.served_model) + "\n\n";
@@ -92,7 +97,11 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
       }
       out.append(event->raw);
     }
-    if (!out.empty() && !co_await ctx.writer.write(out)) co_return AttemptResult::Answered;
+    if (!out.empty() && !co_await ctx.writer.write(out)) {
+      ctx.status = 499;  // the client left: the upstream still bills what it generates
+      co_await read_usage_after_disconnect(ctx, call, reader);
+      co_return AttemptResult::Answered;
+    }
     std::tie(failure, piece) = co_await call.read_some();
     if (failure != net::UpstreamFailure::None || piece.empty()) break;
   }
@@ -108,6 +117,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     co_await ctx.writer.write(event);
     ctx.status = 502;
   }
+  record_usage(ctx);  // before the stream's end: with ledger.sync every_request nothing is lost
   co_await ctx.writer.finish();
   co_return AttemptResult::Answered;
 }

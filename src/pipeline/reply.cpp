@@ -1,3 +1,4 @@
+#include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
 
 #include <boost/asio/use_awaitable.hpp>
@@ -9,6 +10,7 @@ net::Headers answer_headers(const RequestContext& ctx) {
   headers.push_back({"x-request-id", ctx.request_id});
   if (!ctx.served_model.empty()) headers.push_back({"x-sluice-model", ctx.served_model});
   headers.insert(headers.end(), ctx.extra_headers.begin(), ctx.extra_headers.end());
+  append_key_headers(ctx, headers);
   return headers;
 }
 
@@ -18,6 +20,7 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) 
   response.headers.insert(response.headers.begin(), headers.begin(), headers.end());
   ctx.status = response.status;
   ctx.first_byte_sent = true;
+  record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
   co_await ctx.writer.send(std::move(response));
 }
 

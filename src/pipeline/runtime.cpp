@@ -106,6 +106,7 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
       return std::string("pool: ") + e.what();
     }
   }
+  runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 

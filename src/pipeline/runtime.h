@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/config.h"
+#include "core/billing/price_table.h"
 #include "net/upstream_endpoint.h"
 #include "pipeline/shared_pool.h"
 
@@ -33,6 +34,7 @@ struct Runtime {
   // (what the upstream accounts have already counted) survive the reload.
   std::shared_ptr<SharedPool> pool;
   std::string pool_inputs;  // what the pool was built from, to tell whether a reload changes it
+  core::billing::PriceTable prices;  // built-in list prices with `pricing:` applied
 
   // The name to send upstream for `model` on channel `index`.
   const std::string& upstream_model(std::size_t index, const std::string& model) const;

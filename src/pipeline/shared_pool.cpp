@@ -106,6 +106,11 @@ core::PoolSnapshot SharedPool::snapshot() {
   return pool_->snapshot(now());
 }
 
+std::optional<core::PoolRateLimit> SharedPool::rate_limit(std::string_view model) {
+  std::lock_guard lock(mu_);
+  return pool_->rate_limit(model, now());
+}
+
 std::string SharedPool::model_name(int model) {
   std::lock_guard lock(mu_);
   return std::string(pool_->model_name(model));

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -36,6 +37,8 @@ class SharedPool {
   void cancel(const core::Reservation& reservation);
 
   core::PoolSnapshot snapshot();
+  // The pool's x-ratelimit-* values for `model` now; nullopt when it does not serve it.
+  std::optional<core::PoolRateLimit> rate_limit(std::string_view model);
   std::string model_name(int model);
   std::string channel_name(int channel);
   // Re-admits a channel that billing or auth refusals took out (operator action).

@@ -73,6 +73,12 @@ Duration QuotaPool::projected_wait(int model, const RequestView& r, TimePoint no
   return std::max(wait, Duration{static_cast<Duration::rep>(seconds * 1e9)});
 }
 
+std::optional<PoolRateLimit> QuotaPool::rate_limit(std::string_view model, TimePoint now) {
+  const int index = find_model(model);
+  if (index < 0) return std::nullopt;
+  return rate_limit_values(index, now);
+}
+
 PoolRateLimit QuotaPool::rate_limit_values(int model, TimePoint now) {
   PoolRateLimit v;
   Duration reset_req = Duration::max();

@@ -42,6 +42,7 @@
 #include "core/quota/pool_types.h"
 #include "core/retry/outcome.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -88,6 +89,9 @@ class QuotaPool {
   void probe_result(int channel, bool ok, TimePoint now);
 
   PoolSnapshot snapshot(TimePoint now);
+  // Values for x-ratelimit-* headers on any answer for `model` (as on a 429): summed over its
+  // accounts. nullopt for a model the pool does not serve.
+  std::optional<PoolRateLimit> rate_limit(std::string_view model, TimePoint now);
 
   int channel_count() const { return static_cast<int>(channels_.size()); }
   std::string_view channel_name(int channel) const { return channels_[idx(channel)].name; }

@@ -42,6 +42,7 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-node-'));
   const config = join(dir, 'sluice.yaml');
   writeFileSync(config, `listen: 127.0.0.1:${gwPort}
+storage: sqlite:${join(dir, 'sluice.db')}
 channels:
   - name: sim0
     base_url: http://127.0.0.1:${simPort}/v1

@@ -212,7 +212,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"listn: x\n" + kCh,
                   "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
                   "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
-                  "request_timeout, max_wait_seconds, pool, fallback_default, log_format)"},
+                  "request_timeout, max_wait_seconds, pool, fallback_default, log_format, "
+                  "ledger, pricing)"},
         ErrorCase{"listen: localhost\n" + kCh,
                   "listen: must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"},
         ErrorCase{"listen: 'h:70000'\n" + kCh,

@@ -1,0 +1,61 @@
+// The admin API under /admin/: client keys and usage reports over HTTP, for operators holding the
+// admin token (config `admin_token`, or SLUICE_ADMIN_TOKEN when the file sets none).
+//
+//   POST   /admin/keys                  create; the answer carries the key, once (201)
+//   GET    /admin/keys                  list (hints only, never a key)
+//   DELETE /admin/keys/{id|name}        revoke (also POST /admin/keys/{id|name}/revoke)
+//   GET    /admin/usage?by=key|model|channel|day&since=...&until=...
+//   GET    /admin/pool                  the quota pool's snapshot, once set_pool_snapshot() is
+//                                       called (404 until then)
+//
+// Errors are OpenAI-shaped: 401 for a missing or wrong token, 404 while no token is configured
+// (the API is off, as the pool's admin routes answer), 400 naming the malformed field, 404 for an
+// unknown key or route, 405 for a wrong method. admin/ depends on the ports, not on pipeline/: it
+// shares the gateway's KeyStore (a CachingKeyStore, so a revocation here is seen by the next
+// request) and UsageLedger.
+#pragma once
+
+#include "net/http_server.h"
+#include "ports/key_store.h"
+#include "ports/usage_ledger.h"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace sluice::admin {
+
+class AdminApi {
+ public:
+  // `keys` and `usage` must outlive this object. An empty `token` turns the API off.
+  AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string token);
+
+  // Whether `path` is one of this API's routes. Other /admin/ paths (the quota pool's, served by
+  // the gateway) are not.
+  bool handles(std::string_view path) const {
+    return path == "/admin/keys" || path.starts_with("/admin/keys/") || path == "/admin/usage" ||
+           (pool_snapshot_ && path == "/admin/pool");
+  }
+
+  // Serves GET /admin/pool from `snapshot_json` (a JSON document). Call before serving starts.
+  void set_pool_snapshot(std::function<std::string()> snapshot_json);
+
+  // The whole answer to one admin request. Store calls are short (one row, or one aggregate
+  // query), so they run on the calling thread.
+  net::Response answer(const net::Request& request);
+
+  boost::asio::awaitable<void> handle(net::Request& request, net::ResponseWriter& writer);
+
+ private:
+  net::Response keys_route(const net::Request& request, std::string_view rest);
+  net::Response usage_route(const net::Request& request);
+
+  ports::KeyStore& keys_;
+  ports::UsageLedger& usage_;
+  const std::string token_hash_;  // SHA-256 of the token; "" when the API is off
+  std::function<std::string()> pool_snapshot_;
+};
+
+}  // namespace sluice::admin

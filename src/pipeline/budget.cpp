@@ -1,0 +1,50 @@
+// admit_key, second half: a stored key's USD budget. The request's maximum charge is reserved
+// before it is sent, so concurrent requests cannot overspend by more than one request's maximum
+// (BudgetPolicy::kAllowLastRequest); record_usage settles the reservation to the real charge.
+#include "core/billing/admission.h"
+#include "pipeline/key_phases.h"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+namespace sluice::pipeline {
+
+KeyRequest::~KeyRequest() {
+  if (services && reservation) services->settle(*reservation, 0);
+}
+
+std::optional<proto::ApiError> reserve_budget(RequestContext& ctx) {
+  KeyRequest& keyed = ctx.keyed;
+  const ports::KeyRecord& record = *keyed.record;
+  // Every model the request may end up served by: a fallback to a dearer model must not charge
+  // more than was reserved.
+  std::vector<std::string> models{ctx.served_model};
+  if (auto it = ctx.runtime->config.fallbacks.find(ctx.served_model);
+      it != ctx.runtime->config.fallbacks.end()) {
+    models.insert(models.end(), it->second.begin(), it->second.end());
+  }
+  // Keys without a budget still get a (never refused) reservation of 0: no prompt count needed.
+  core::billing::NanoUsd max_charge = 0;
+  if (record.budget) {
+    max_charge = core::billing::max_charge_for(ctx.runtime->prices, models, prompt_estimate(ctx),
+                                               completion_limit(ctx), record.price_multiplier);
+    // Without max_tokens each choice may run to the model's maximum output.
+    if (!ctx.parsed.max_tokens && ctx.parsed.n > 1) max_charge *= ctx.parsed.n;
+  }
+  auto reservation = keyed.services->reserve(
+      {.key = record.id, .budget = record.budget, .stored_spent = record.spent}, max_charge);
+  if (!reservation) {
+    keyed.headers.push_back({"x-should-retry", "false"});  // only an operator can help
+    const auto snapshot = keyed.services->budget(record.id);
+    return proto::insufficient_quota(fmt::format(
+        "You exceeded your current quota, please check your plan and billing details. Key `{}` "
+        "has spent {:.6f} of its {:.6f} USD budget.",
+        record.name, core::billing::nano_to_usd(snapshot.spent),
+        core::billing::nano_to_usd(record.budget.value_or(0))));
+  }
+  keyed.reservation = *reservation;
+  return std::nullopt;
+}
+
+}  // namespace sluice::pipeline
