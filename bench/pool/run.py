@@ -204,6 +204,7 @@ def scenario(tmp, name, load, seconds, *, limits=True, fallback=True, learn=Fals
         if name == "150-nofallback":
             extra["retry_after_check"] = check_retry_after(gateway.url)
         sims = [(state["side"] if s is side_sim else s, k) for s, k in sims]
+        gateway.stop()  # flushes the access log the queue waits are read from
         report(name, records, sims, gateway, extra)
     finally:
         for p in procs + [state["side"]]:
