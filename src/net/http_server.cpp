@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
+#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unordered_set>
@@ -80,31 +82,30 @@ class BeastResponseWriter final : public ResponseWriter {
     for (auto& h : headers) res.set(h.name, h.value);
     res.keep_alive(keep_alive_);
     res.chunked(true);
-    http::response_serializer<http::empty_body> sr{res};
+    // Held back until the first chunk: one write instead of two for the head and the first event.
+    std::ostringstream head;
+    head << res.base();
+    frame_ = std::move(head).str();
     started_ = true;
-    conn_.stream.expires_after(write_timeout_);
-    auto [ec, n] = co_await http::async_write_header(conn_.stream, sr, kTuple);
-    streaming_ = !ec;
-    co_return !ec;
+    streaming_ = true;
+    co_return true;
   }
 
   awaitable<bool> write(std::string_view data) override {
     if (!streaming_) co_return false;
     if (data.empty()) co_return true;  // an empty chunk would end the body
-    conn_.stream.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(
-        conn_.stream, http::make_chunk(asio::const_buffer(data.data(), data.size())), kTuple);
-    if (ec) streaming_ = false;
-    co_return !ec;
+    append_chunk(data);
+    co_return co_await send_frame();
   }
 
-  awaitable<bool> finish() override {
+  awaitable<bool> finish(std::string_view last_data) override {
     if (!streaming_) co_return false;
-    conn_.stream.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, http::make_chunk_last(), kTuple);
+    if (!last_data.empty()) append_chunk(last_data);
+    frame_ += "0\r\n\r\n";
+    const bool ok = co_await send_frame();
     streaming_ = false;
-    finished_ = !ec;
-    co_return !ec;
+    finished_ = ok;
+    co_return ok;
   }
 
   void abort() override {
@@ -147,7 +148,26 @@ class BeastResponseWriter final : public ResponseWriter {
  private:
   Connection& conn_;
   bool keep_alive_;
+  // Chunked framing by hand: the head (before the first chunk), the chunk size line, the data and
+  // its CRLF go out in one write.
+  void append_chunk(std::string_view data) {
+    char size[2 * sizeof(std::size_t)];
+    const auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
+    frame_.append(size, end);
+    frame_ += "\r\n";
+    frame_.append(data);
+    frame_ += "\r\n";
+  }
+  awaitable<bool> send_frame() {
+    conn_.stream.expires_after(write_timeout_);
+    auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer(frame_), kTuple);
+    frame_.clear();
+    if (ec) streaming_ = false;
+    co_return !ec;
+  }
+
   std::chrono::milliseconds write_timeout_;
+  std::string frame_;  // what the next write sends: the held-back head and the chunk
   bool started_ = false;
   bool streaming_ = false;
   bool finished_ = false;

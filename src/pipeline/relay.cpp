@@ -79,6 +79,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   }
   const bool rename = ctx.served_model != ctx.parsed.model;
   std::string out;
+  std::string tail;  // the last piece's events, sent with the end of the body in one write
   bool saw_done = false;
   for (;;) {
     reader.feed(piece);
@@ -97,6 +98,10 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
       }
       out.append(event->raw);
     }
+    if (call.body_done()) {  // nothing more will come: end the answer with these events
+      tail.swap(out);
+      break;
+    }
     if (!out.empty() && !co_await ctx.writer.write(out)) {
       ctx.status = 499;  // the client left: the upstream still bills what it generates
       co_await read_usage_after_disconnect(ctx, call, reader);
@@ -113,12 +118,11 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     ctx.upstream_broke_mid_answer = true;
     auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +
                                     ctx.upstream_error + "); the answer is incomplete.");
-    const std::string event = proto::to_sse_event(error);
-    co_await ctx.writer.write(event);
+    tail += proto::to_sse_event(error);
     ctx.status = 502;
   }
   record_usage(ctx);  // before the stream's end: with ledger.sync every_request nothing is lost
-  co_await ctx.writer.finish();
+  if (!co_await ctx.writer.finish(tail) && ctx.status == 200) ctx.status = 499;
   co_return AttemptResult::Answered;
 }
 

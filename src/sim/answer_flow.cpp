@@ -130,7 +130,7 @@ awaitable<uint64_t> stream_chat(Simulator& sim, const ChatRequest& chat, const A
   append_finish_chunk(buf, h, a.decision.truncated ? "length" : "stop");
   if (chat.include_usage) append_usage_chunk(buf, h, {chat.prompt_tokens, n});
   buf += kDoneEvent;
-  if (co_await writer.write(buf)) co_await writer.finish();
+  co_await writer.finish(buf);
   co_return sent;
 }
 
