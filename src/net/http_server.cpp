@@ -263,7 +263,13 @@ int HttpServer::in_flight() const { return impl_->in_flight.load(); }
 
 void HttpServer::run() {
   if (impl_->acceptors.empty()) listen();
+  // A loop must end only when the drain stops it: once stop() closed its acceptor, a loop with
+  // nothing to do would otherwise return from run() early (loop 0 before the drain started on it,
+  // leaving another loop running forever; or any loop, dropping a request another loop's drain
+  // was still waiting for).
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
+    keep_running.push_back(asio::make_work_guard(*impl_->loops[i]));
     asio::co_spawn(*impl_->loops[i], impl_->accept_loop(i), asio::detached);
   }
   std::vector<std::thread> threads;
@@ -271,9 +277,6 @@ void HttpServer::run() {
     threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
   }
   impl_->loops[0]->run();
-  // Loop 0 returns once the drain stopped every loop; stopping them again is harmless and makes
-  // sure no other loop can outlive it (seen: a loop left waiting after a stop from loop 0).
-  for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : threads) t.join();
 }
 
