@@ -58,6 +58,11 @@ def sim_account(sim, name):
     return stats["accounts"][name]
 
 
+def refused(sim, reason):
+    """How often the sim refused the misbehaving account's qwen3-max for `reason`."""
+    return sim_account(sim, "bad")["models"]["qwen3-max"]["refused"][reason]
+
+
 def pool_state(gw):
     pool = httpx.get(gw.url + "/admin/pool", headers={"authorization": f"Bearer {ADMIN}"}).json()
     channel_a = next(c for c in pool["channels"] if c["name"] == "a")
@@ -67,7 +72,7 @@ def pool_state(gw):
 def test_request_rate_refusal_cools_the_account_down(tmp_path, processes):
     sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {rpm: 1}}")
     assert sequential(gw.url, 6) == [200] * 6
-    assert sim_account(sim, "bad")["models"]["qwen3-max"]["refused"]["rpm"] == 1
+    assert refused(sim, "rpm") == 1
     outcomes, a = pool_state(gw)
     assert outcomes["rate_limited"] == 1
     assert a["models"][0]["cooldown_seconds"] > 0 and a["models"][0]["cooldown_reason"]
@@ -78,7 +83,7 @@ def test_token_quota_refusal_is_transient(tmp_path, processes):
     # One request is 9 prompt + 16 completion tokens: the second does not fit in 30 TPM.
     sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {tpm: 30}}")
     assert sequential(gw.url, 6) == [200] * 6
-    assert sim_account(sim, "bad")["models"]["qwen3-max"]["refused"]["tpm"] == 1
+    assert refused(sim, "tpm") == 1
     outcomes, a = pool_state(gw)
     assert outcomes["token_quota"] == 1
     assert a["models"][0]["cooldown_seconds"] > 0
@@ -89,9 +94,9 @@ def test_burst_refusal_paces_the_account_slower(tmp_path, processes):
     sim, gw = start_pair(tmp_path, processes,
                          "    models: {qwen3-max: {burst: 1, burst_window_ms: 5000}}")
     assert sequential(gw.url, 6) == [200] * 6
-    refused = sim_account(sim, "bad")["models"]["qwen3-max"]["refused"]["burst"]
+    bursts = refused(sim, "burst")
     outcomes, a = pool_state(gw)
-    assert refused >= 1 and outcomes["burst"] == refused
+    assert bursts >= 1 and outcomes["burst"] == bursts
     assert a["models"][0]["pace_slowdown"] > 1
     assert a["disabled"] is False
 
@@ -105,9 +110,9 @@ def test_concurrency_refusal_lowers_the_in_flight_cap(tmp_path, processes):
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         statuses = [r.status_code for r in pool.map(lambda _: chat(gw.url), range(8))]
     assert statuses == [200] * 8
-    refused = sim_account(sim, "bad")["models"]["qwen3-max"]["refused"]["concurrency"]
+    refusals = refused(sim, "concurrency")
     outcomes, a = pool_state(gw)
-    assert refused >= 1 and outcomes["concurrency"] == refused
+    assert refusals >= 1 and outcomes["concurrency"] == refusals
     assert a["models"][0]["concurrency_cap"] >= 1
     assert a["disabled"] is False
 
@@ -115,7 +120,7 @@ def test_concurrency_refusal_lowers_the_in_flight_cap(tmp_path, processes):
 def test_exhausted_free_quota_takes_the_channel_out(tmp_path, processes):
     sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {free_tokens: 20}}")
     assert sequential(gw.url, 6) == [200] * 6
-    assert sim_account(sim, "bad")["models"]["qwen3-max"]["refused"]["free_quota"] == 1
+    assert refused(sim, "free_quota") == 1
     outcomes, a = pool_state(gw)
     assert outcomes["billing_or_auth"] == 1
     assert a["disabled"] is True and a["disabled_reason"]
