@@ -111,8 +111,9 @@ ModelSpec parse_model(const YAML::Node& node, const std::string& path) {
   ModelSpec spec;
   if (!node || node.IsNull()) return spec;
   if (!node.IsMap())
-    fail(path, "must be a map of limits (rpm, rps, tpm, tps, upstream_model) or empty");
-  check_keys(node, path, {"rpm", "rps", "tpm", "tps", "upstream_model"});
+    fail(path, "must be a map of limits (rpm, rps, tpm, tps, upstream_model, learn) or empty");
+  check_keys(node, path, {"rpm", "rps", "tpm", "tps", "upstream_model", "learn"});
+  if (node["learn"]) spec.learn = as_bool(node["learn"], path + ".learn");
   const char* positive = "must be a positive integer";
   if (node["rpm"]) spec.rpm = as_int(node["rpm"], path + ".rpm", 1, positive);
   if (node["rps"]) spec.rps = as_int(node["rps"], path + ".rps", 1, positive);

@@ -25,6 +25,7 @@ struct ModelSpec {
   std::int64_t tpm = 0;
   std::int64_t tps = 0;        // tokens per second the gateway paces to (e.g. TPM/60); 0 = none
   std::string upstream_model;  // name sent upstream; "" = same as the key in Channel::models
+  bool learn = true;           // false: limits left out are unlimited instead of learned
 };
 
 struct Channel {

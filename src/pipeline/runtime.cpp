@@ -30,7 +30,8 @@ std::vector<core::ChannelSpec> channel_specs(const config::Config& config) {
                            .max_in_flight = channel.max_in_flight,
                            .models = {}};
     for (const auto& [model, limits] : channel.models) {
-      spec.models.push_back({model, {limits.rpm, limits.rps, limits.tpm}, limits.tps});
+      spec.models.push_back(
+          {model, {limits.rpm, limits.rps, limits.tpm}, limits.tps, limits.learn});
     }
     specs.push_back(std::move(spec));
   }
@@ -53,8 +54,8 @@ std::string pool_inputs(const config::Config& config) {
   for (const auto& c : channel_specs(config)) {
     out += fmt::format("{}|{}|{}|{}|{};", c.name, c.account, c.weight, c.priority, c.max_in_flight);
     for (const auto& m : c.models) {
-      out +=
-          fmt::format("{}:{},{},{},{};", m.model, m.limits.rpm, m.limits.rps, m.limits.tpm, m.tps);
+      out += fmt::format("{}:{},{},{},{},{};", m.model, m.limits.rpm, m.limits.rps, m.limits.tpm,
+                         m.tps, m.learn);
     }
   }
   for (const auto& [model, chain] : config.fallbacks) {

@@ -28,6 +28,9 @@ struct ChannelModelSpec {
   std::string model;
   ModelLimits limits;    // 0 = unknown: built-in default for the model if any, else learned
   std::int64_t tps = 0;  // per-second token pacing (e.g. TPM/60); 0 = none
+  // false: limits left unknown are not learned but unlimited (an upstream without quotas, such
+  // as a self-hosted model server).
+  bool learn = true;
 };
 
 struct ChannelSpec {

@@ -89,8 +89,8 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
         // An explicit RPS wins; else the built-in one goes with a built-in RPM; else derived.
         am.configured.rps = ms.limits.rps > 0 ? ms.limits.rps : (ms.limits.rpm > 0 ? 0 : fill.rps);
         am.tps = ms.tps;
-        am.learn_rpm = am.configured.rpm == 0;
-        am.learn_tpm = am.configured.tpm == 0;
+        am.learn_rpm = ms.learn && am.configured.rpm == 0;
+        am.learn_tpm = ms.learn && am.configured.tpm == 0;
         am.rpm_learner = AimdLimit(capped_by(options_.learn_rpm, builtin.rpm));
         am.tpm_learner = AimdLimit(capped_by(options_.learn_tpm, builtin.tpm));
         am.windows = options_.make_windows(account, ms.model, options_.window_shape);

@@ -291,10 +291,10 @@ INSTANTIATE_TEST_SUITE_P(
                   "channels[0].models[0]: must be a string"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: 5}}]\n",
                   "channels[0].models.m: must be a map of limits (rpm, rps, tpm, tps, "
-                  "upstream_model) or empty"},
+                  "upstream_model, learn) or empty"},
         ErrorCase{"channels: [{name: a, base_url: 'http://x', models: {m: {rpn: 5}}}]\n",
                   "channels[0].models.m.rpn: unknown field (expected one of: rpm, rps, tpm, "
-                  "tps, upstream_model)"},
+                  "tps, upstream_model, learn)"},
         ErrorCase{"pool: {max_queue: 0}\n" + kCh, "pool.max_queue: must be a positive integer"},
         ErrorCase{"pool: {burst_allowance: 0.5}\n" + kCh, "pool.burst_allowance: must be >= 1"},
         ErrorCase{"keys: [{key: k, max_wait_seconds: -1}]\n" + kCh,

@@ -196,6 +196,17 @@ TEST(QuotaPoolAdmission, CancelReturnsEverything) {
   EXPECT_EQ(pool.snapshot(kT0 + seconds(1)).channels[0].in_flight, 1);
 }
 
+TEST(QuotaPoolAdmission, UnknownLimitsWithLearningOffAreUnlimited) {
+  ChannelSpec spec = channel("a", "", {}, "self-hosted");
+  spec.models[0].learn = false;
+  QuotaPool pool({spec}, {});
+  const auto snap = pool.snapshot(kT0);
+  EXPECT_EQ(snap.channels[0].models[0].effective.rpm, 0);
+  EXPECT_EQ(snap.channels[0].models[0].effective.tpm, 0);
+  EXPECT_FALSE(snap.channels[0].models[0].rpm_learned);
+  for (int i = 0; i < 1000; ++i) granted(pool.admit(request("self-hosted", kT0), kT0));
+}
+
 TEST(QuotaPoolAdmission, BuiltinLimitsApplyWhenNotConfigured) {
   QuotaPool pool({channel("a", "", {}, "qwen3-max"), channel("b", "", {}, "mystery")}, {});
   const auto snap = pool.snapshot(kT0);
