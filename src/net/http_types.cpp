@@ -1,12 +1,26 @@
 #include "net/http_types.h"
 
-#include <boost/algorithm/string/predicate.hpp>
-
 namespace sluice::net {
+
+namespace {
+
+// ASCII case folding: header names are tokens, and a locale-aware compare (boost's iequals)
+// cost more than the rest of a header look-up.
+constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::string_view find_header(const Headers& headers, std::string_view name) {
   for (const auto& h : headers) {
-    if (boost::algorithm::iequals(h.name, name)) return h.value;
+    if (same_name(h.name, name)) return h.value;
   }
   return {};
 }
