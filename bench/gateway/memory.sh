@@ -17,12 +17,17 @@ trap cleanup EXIT
 
 "$bin" sim --listen 127.0.0.1:"$sim_port" --accounts 2 --latency-ms 0 >"$work/sim.log" 2>&1 &
 pids+=($!)
+# The simulated accounts have no limits; the gateway is told so, or the pool would pace the
+# 1,000 requests to qwen3-max's built-in 10 per second per account.
 cat >"$work/gateway.yaml" <<CONF
 listen: 127.0.0.1:$gw_port
 threads: ${THREADS:-0}
+storage: sqlite:$work/sluice.db
 channels:
-  - {name: sim0, base_url: http://127.0.0.1:$sim_port/v1, api_key: sim-0, models: [qwen3-max]}
-  - {name: sim1, base_url: http://127.0.0.1:$sim_port/v1, api_key: sim-1, models: [qwen3-max]}
+  - {name: sim0, base_url: http://127.0.0.1:$sim_port/v1, api_key: sim-0,
+     models: {qwen3-max: {rpm: 100000000, rps: 10000000, tpm: 100000000000}}}
+  - {name: sim1, base_url: http://127.0.0.1:$sim_port/v1, api_key: sim-1,
+     models: {qwen3-max: {rpm: 100000000, rps: 10000000, tpm: 100000000000}}}
 keys:
   - {key: sk-memory, name: memory}
 CONF
