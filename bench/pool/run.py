@@ -12,6 +12,8 @@ Scenarios (pooled capacity = sum over accounts of min(RPM, RPS x 60) = 4 request
                  served.
   faults         90%, and account 3 answers 5xx, resets and hangs from 1/3 to 2/3 of the run
                  (its simulator is restarted with faults): expect no client error.
+  retry-after    a fresh pool filled until its 429 names the minute window: the first request
+                 served (polled every 0.2 s) comes within the second before retry-after.
   learn          90% with no limits in the gateway's configuration (pool.learn_unconfigured),
                  accounts of 40 RPM (below the learner's first guess of 60): simulator refusals
                  after the first minute should stay under 2% of requests.
@@ -34,6 +36,7 @@ import httpx
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 from sluice_testing import Process, free_port, start_gateway  # noqa: E402
+from sluice_testing import start_sim as start_test_sim  # noqa: E402
 
 KEY = "sk-bench"
 CAPACITY = 4.0  # requests/s
@@ -234,10 +237,44 @@ def check_retry_after(url):
     return result
 
 
+def retry_after_accuracy(tmp):
+    """A fresh pool filled by sequential requests until the pool's 429 names a minute window; then
+    polls every 0.2 s: the first request served should come within a second before retry-after."""
+    # No latency here: the fill must outpace the accounts' capacity.
+    main_sim = start_test_sim(tmp, accounts=4, model="qwen3-max:rpm=60,rps=2,tpm=20000")
+    sims = [(main_sim, f"sim-{i}") for i in range(4)]
+    gateway = start_gateway(tmp, gateway_yaml(sims, fallback=False))
+    headers = {"authorization": f"Bearer {KEY}", "x-sluice-max-wait": "0"}
+    body = {"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 100}
+    try:
+        served = 0
+        while True:
+            r = httpx.post(gateway.url + "/v1/chat/completions", headers=headers, json=body,
+                           timeout=60)
+            if r.status_code == 200:
+                served += 1
+                continue
+            said = int(r.headers["retry-after"])
+            if said > 5:  # the minute window, not the pacer's next slot
+                break
+            time.sleep(0.05)
+        refused_at = time.monotonic()
+        while httpx.post(gateway.url + "/v1/chat/completions", headers=headers, json=body,
+                         timeout=60).status_code != 200:
+            time.sleep(0.2)
+        print(json.dumps({"scenario": "retry-after", "served_before": served,
+                          "retry_after_s": said,
+                          "first_served_after_s": round(time.monotonic() - refused_at, 2),
+                          "sim_refused": sim_refusals(sims)}), flush=True)
+    finally:
+        gateway.stop()
+        main_sim.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=90)
-    ap.add_argument("--only", default="90,150,150-nofallback,faults,learn")
+    ap.add_argument("--only", default="90,150,150-nofallback,faults,learn,retry-after")
     ap.add_argument("--workdir", help="keep configurations and logs here (default: a temp dir)")
     args = ap.parse_args()
     wanted = args.only.split(",")
@@ -253,6 +290,8 @@ def main():
                      headers={"x-sluice-fallback": "off", "x-sluice-max-wait": "10"})
         if "faults" in wanted:
             scenario(tmp, "faults", 0.9, args.seconds, faults_mid_run=True)
+        if "retry-after" in wanted:
+            retry_after_accuracy(tmp)
         if "learn" in wanted:
             # 40 RPM per account, below the learner's first guess of 60: it must learn downwards.
             scenario(tmp, "learn", 0.9, max(args.seconds, 120), limits=False, learn=True, rpm=40)
