@@ -1,5 +1,7 @@
 #include "pipeline/key_services.h"
 
+#include "support/reportless_ledger.h"
+
 #include <gtest/gtest.h>
 
 namespace sluice::pipeline {
@@ -28,18 +30,9 @@ class ScriptedKeyStore final : public ports::KeyStore {
   ports::StoreStatus add_spend(ports::KeyId, ports::NanoUsd) override { return {}; }
 };
 
-class NullLedger final : public ports::UsageLedger {
+class NullLedger final : public test_support::ReportlessLedger {
  public:
   ports::StoreStatus append(std::span<const ports::UsageRow>) override { return {}; }
-  ports::StoreResult<std::vector<ports::UsageTotals>> totals(ports::UsageGrouping,
-                                                             ports::UnixMillis,
-                                                             ports::UnixMillis) override {
-    return std::vector<ports::UsageTotals>{};
-  }
-  ports::StoreResult<std::vector<ports::UsagePeak>> peaks(ports::UnixMillis,
-                                                          ports::UnixMillis) override {
-    return std::vector<ports::UsagePeak>{};
-  }
 };
 
 struct Fixture : ::testing::Test {

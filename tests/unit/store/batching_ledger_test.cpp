@@ -1,6 +1,7 @@
 #include "store/batching_ledger.h"
 
 #include "store/sqlite_storage.h"
+#include "support/reportless_ledger.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +16,7 @@ using ports::StoreStatus;
 using ports::UsageRow;
 
 // Records what reaches it; can be told to fail; lets a test wait for rows without sleeping.
-class RecordingLedger final : public ports::UsageLedger {
+class RecordingLedger final : public test_support::ReportlessLedger {
  public:
   StoreStatus append(std::span<const UsageRow> rows) override {
     std::lock_guard lock(mutex_);
@@ -28,16 +29,6 @@ class RecordingLedger final : public ports::UsageLedger {
     arrived_.notify_all();
     return {};
   }
-  ports::StoreResult<std::vector<ports::UsageTotals>> totals(ports::UsageGrouping,
-                                                             ports::UnixMillis,
-                                                             ports::UnixMillis) override {
-    return std::vector<ports::UsageTotals>{};
-  }
-  ports::StoreResult<std::vector<ports::UsagePeak>> peaks(ports::UnixMillis,
-                                                          ports::UnixMillis) override {
-    return std::vector<ports::UsagePeak>{};
-  }
-
   bool wait_for_rows(std::size_t n) {
     std::unique_lock lock(mutex_);
     return arrived_.wait_for(lock, 10s, [&] { return rows_.size() >= n; });
