@@ -46,6 +46,24 @@ void AdminApi::set_pool_snapshot(std::function<std::string()> snapshot_json) {
   pool_snapshot_ = std::move(snapshot_json);
 }
 
+void AdminApi::set_channel_enabler(std::function<bool(std::string_view)> enable) {
+  enable_channel_ = std::move(enable);
+}
+
+net::Response AdminApi::channel_route(const net::Request& request, std::string_view rest) {
+  constexpr std::string_view kEnable = "/enable";
+  if (!rest.ends_with(kEnable) || rest.size() == kEnable.size()) {
+    return error_answer(proto::not_found("Unknown admin route " + request.method + " " +
+                                         std::string(request.path()) + "."));
+  }
+  if (request.method != "POST") return error_answer(proto::method_not_allowed("Use POST."));
+  const std::string_view name = rest.substr(0, rest.size() - kEnable.size());
+  if (!enable_channel_(name)) {
+    return error_answer(proto::not_found("No channel named `" + std::string(name) + "`."));
+  }
+  return json_answer(200, "{\"channel\":" + store::json_string(name) + ",\"enabled\":true}");
+}
+
 net::Response AdminApi::answer(const net::Request& request) {
   if (token_hash_.empty()) {
     return error_answer(
@@ -64,6 +82,9 @@ net::Response AdminApi::answer(const net::Request& request) {
   if (path == "/admin/usage") {
     if (request.method != "GET") return error_answer(proto::method_not_allowed("Use GET."));
     return usage_route(request);
+  }
+  if (path.starts_with(kChannelsPath) && enable_channel_) {
+    return channel_route(request, path.substr(kChannelsPath.size()));
   }
   if (path == "/admin/pool" && pool_snapshot_) {
     if (request.method != "GET") return error_answer(proto::method_not_allowed("Use GET."));

@@ -7,6 +7,9 @@
 //   GET    /admin/usage?by=key|model|channel|day&since=...&until=...
 //   GET    /admin/pool                  the quota pool's snapshot, once set_pool_snapshot() is
 //                                       called (404 until then)
+//   POST   /admin/pool/channels/{name}/enable
+//                                       puts a channel the pool took out back, once
+//                                       set_channel_enabler() is called
 //
 // Errors are OpenAI-shaped: 401 for a missing or wrong token, 404 while no token is configured
 // (the API is off, as the pool's admin routes answer), 400 naming the malformed field, 404 for an
@@ -36,11 +39,15 @@ class AdminApi {
   // the gateway) are not.
   bool handles(std::string_view path) const {
     return path == "/admin/keys" || path.starts_with("/admin/keys/") || path == "/admin/usage" ||
-           (pool_snapshot_ && path == "/admin/pool");
+           (pool_snapshot_ && path == "/admin/pool") ||
+           (enable_channel_ && path.starts_with(kChannelsPath));
   }
 
   // Serves GET /admin/pool from `snapshot_json` (a JSON document). Call before serving starts.
   void set_pool_snapshot(std::function<std::string()> snapshot_json);
+  // Serves POST /admin/pool/channels/{name}/enable through `enable`, which answers false when no
+  // channel has that name. Call before serving starts.
+  void set_channel_enabler(std::function<bool(std::string_view)> enable);
 
   // The whole answer to one admin request. Store calls are short (one row, or one aggregate
   // query), so they run on the calling thread.
@@ -49,6 +56,9 @@ class AdminApi {
   boost::asio::awaitable<void> handle(net::Request& request, net::ResponseWriter& writer);
 
  private:
+  static constexpr std::string_view kChannelsPath = "/admin/pool/channels/";
+
+  net::Response channel_route(const net::Request& request, std::string_view rest);
   net::Response keys_route(const net::Request& request, std::string_view rest);
   net::Response usage_route(const net::Request& request);
 
@@ -56,6 +66,7 @@ class AdminApi {
   ports::UsageLedger& usage_;
   const std::string token_hash_;  // SHA-256 of the token; "" when the API is off
   std::function<std::string()> pool_snapshot_;
+  std::function<bool(std::string_view)> enable_channel_;
 };
 
 }  // namespace sluice::admin

@@ -8,6 +8,7 @@
 #include "net/steady_clock.h"
 #include "pipeline/gateway.h"
 #include "pipeline/key_services.h"
+#include "pipeline/pool_report.h"
 #include "store/batching_ledger.h"
 #include "store/caching_key_store.h"
 #include "store/open_storage.h"
@@ -91,6 +92,13 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   options.drain_timeout = config.drain_timeout;
   options.request_timeout = config.request_timeout;
   pipeline::Gateway gateway{runtime_or_throw(std::move(config)), &key_services};
+  // The pool's admin routes read the current snapshot's pool (a reload may replace it).
+  admin.set_pool_snapshot([&gateway] {
+    const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
+    return pipeline::pool_json(gateway.runtime()->pool->snapshot(), now);
+  });
+  admin.set_channel_enabler(
+      [&gateway](std::string_view name) { return gateway.runtime()->pool->enable_channel(name); });
   net::HttpServer server{options,
                          [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
                            if (admin.handles(request.path())) {

@@ -32,25 +32,6 @@ std::string request_id_for(const net::Request& request) {
   return fmt::format("req_{:016x}{:08x}", rng(), static_cast<std::uint32_t>(rng()));
 }
 
-std::string quoted_json(std::string_view text) {
-  std::string out;
-  proto::append_json_string(out, text);
-  return out;
-}
-
-// Compares the bearer token with the admin token in time independent of where they differ.
-bool admin_token_matches(std::string_view header, std::string_view token) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!header.starts_with(kBearer)) return false;
-  header.remove_prefix(kBearer.size());
-  unsigned char diff = header.size() == token.size() ? 0 : 1;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    diff |=
-        static_cast<unsigned char>(header[i] ^ token[i % std::max<std::size_t>(1, token.size())]);
-  }
-  return diff == 0 && !token.empty();
-}
-
 // Retries after a refusal by the upstream: another channel at once for a refusal that concerns
 // one account, a jittered backoff for server errors, all inside the request's deadline.
 constexpr core::RetryPolicy kRetryPolicy{};
@@ -137,42 +118,6 @@ awaitable<void> serve_models(RequestContext& ctx) {
   co_await reply(ctx, std::move(response));
 }
 
-// The error for a caller who may not use the admin API, if any.
-std::optional<proto::ApiError> check_admin(const RequestContext& ctx) {
-  const std::string& token = ctx.runtime->config.admin_token;
-  if (token.empty()) {
-    return proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN).");
-  }
-  if (!admin_token_matches(ctx.request.header("authorization"), token)) {
-    return proto::invalid_api_key("The admin API needs `Authorization: Bearer <admin_token>`.");
-  }
-  return std::nullopt;
-}
-
-constexpr std::string_view kChannelsPath = "/admin/pool/channels/";
-constexpr std::string_view kEnableSuffix = "/enable";
-
-// POST /admin/pool/channels/{name}/enable: an operator puts a disabled channel back.
-awaitable<void> serve_enable_channel(RequestContext& ctx, std::string_view name) {
-  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
-  if (!ctx.runtime->pool->enable_channel(name)) {
-    const auto error = proto::not_found("No channel named `" + std::string(name) + "`.");
-    co_return co_await reply_error(ctx, error);
-  }
-  net::Response response;
-  response.body = "{\"channel\":" + quoted_json(name) + ",\"enabled\":true}";
-  co_await reply(ctx, std::move(response));
-}
-
-// GET /admin/pool: the pool's state, for the bearer of the admin token.
-awaitable<void> serve_pool(RequestContext& ctx) {
-  if (auto error = check_admin(ctx)) co_return co_await reply_error(ctx, *error);
-  const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
-  net::Response response;
-  response.body = pool_json(ctx.runtime->pool->snapshot(), now);
-  co_await reply(ctx, std::move(response));
-}
-
 std::optional<proto::Endpoint> api_endpoint(std::string_view path) {
   if (path == "/v1/chat/completions") return proto::Endpoint::ChatCompletions;
   if (path == "/v1/completions") return proto::Endpoint::Completions;
@@ -219,14 +164,6 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
                           "text/plain; version=0.0.4",
                           metrics_.render() + pool_metrics(ctx.runtime->pool->snapshot(), now)};
     co_await reply(ctx, std::move(metrics));
-  } else if (path == "/admin/pool" && is_get) {
-    ctx.route = "/admin/pool";
-    co_await serve_pool(ctx);
-  } else if (path.starts_with(kChannelsPath) && path.ends_with(kEnableSuffix) && is_post) {
-    ctx.route = "/admin/pool/channels/enable";
-    co_await serve_enable_channel(
-        ctx, path.substr(kChannelsPath.size(),
-                         path.size() - kChannelsPath.size() - kEnableSuffix.size()));
   } else {
     ctx.route = "other";
     co_await reply_error(
