@@ -11,6 +11,7 @@
 #include "proto/openai/errors.h"
 #include "proto/openai/request.h"
 #include "proto/openai/response.h"
+#include "proto/openai/upstream_error.h"
 
 #include <chrono>
 #include <memory>
@@ -48,9 +49,9 @@ struct RequestContext {
   // Headers added to this request's answer (e.g. retry-after on the pool's 429).
   net::Headers extra_headers;
   // The last attempt's upstream result, classified (forward_once); its string views point into
-  // upstream_error_body.
+  // upstream_error_fields (the refusal's code, type and message; empty for an answer).
   core::Classification outcome;
-  std::string upstream_error_body;
+  proto::UpstreamErrorFields upstream_error_fields;
 
   int status = 0;
   // Set once, when the first byte of the answer went to the client: from then on failover is over

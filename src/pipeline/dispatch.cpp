@@ -50,21 +50,17 @@ core::TransportError transport_kind(net::UpstreamFailure failure) {
   return core::TransportError::Reset;
 }
 
-// Classifies an upstream answer or failure (core::classify), keeping the error body alive in ctx
-// for the string views the classification holds.
+// Classifies an upstream answer or failure (core::classify) from ctx.upstream_error_fields, which
+// outlive the string views the classification holds.
 void classify_attempt(RequestContext& ctx, const config::Channel& channel, int status,
                       const net::Headers* headers, net::UpstreamFailure failure) {
-  const auto fields = proto::parse_upstream_error(ctx.upstream_error_body);
-  ctx.upstream_error_body = fields.code + '\n' + fields.type + '\n' + fields.message;
-  const std::string_view all = ctx.upstream_error_body;
-  const std::size_t a = fields.code.size();
-  const std::size_t b = a + 1 + fields.type.size();
+  const proto::UpstreamErrorFields& fields = ctx.upstream_error_fields;
   core::UpstreamResult r;
   r.provider = provider_kind(channel);
   r.status = status;
-  r.error_code = all.substr(0, a);
-  r.error_type = all.substr(a + 1, fields.type.size());
-  r.message = all.substr(b + 1);
+  r.error_code = fields.code;
+  r.error_type = fields.type;
+  r.message = fields.message;
   if (headers) {
     const auto h = [&](std::string_view name) { return net::find_header(*headers, name); };
     r.headers = {h("retry-after"),
@@ -119,7 +115,7 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
   net::UpstreamCall call;
   auto failure = co_await call.start(channel.endpoint, "POST", upstream_path(ctx.parsed.endpoint),
                                      headers, body, limits);
-  ctx.upstream_error_body.clear();
+  ctx.upstream_error_fields = {};
   if (failure != net::UpstreamFailure::None) {
     ctx.upstream_error = net::to_string(failure);
     metrics.upstream_error(channel.config->name, ctx.upstream_error);
@@ -136,7 +132,7 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
     auto read_failure = co_await call.read_all(error_body, kMaxErrorBody);
     metrics.upstream_error(channel.config->name, "status_" + std::to_string(status));
     ctx.upstream_error = "status " + std::to_string(status);
-    ctx.upstream_error_body = error_body;
+    ctx.upstream_error_fields = proto::parse_upstream_error(error_body);
     classify_attempt(ctx, *channel.config, status, &call.headers(), net::UpstreamFailure::None);
     if (ctx.outcome.retryable || read_failure != net::UpstreamFailure::None) {
       last_error = refusal_error(ctx, status, channel.config->name);
