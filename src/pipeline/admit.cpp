@@ -1,7 +1,7 @@
 // admit: translates the request into the pool's terms and waits for its decision. No limiter
 // logic lives here (DESIGN.md P11): core::QuotaPool decides, this file only asks and answers.
 #include "core/billing/rate_limit_headers.h"
-#include "core/tokens/token_counter.h"
+#include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
 
 #include <fmt/format.h>
@@ -11,19 +11,6 @@
 
 namespace sluice::pipeline {
 namespace {
-
-// Sluice's own estimate of the prompt (the pool calibrates it per channel).
-std::int64_t estimate_prompt_tokens(const proto::ParsedRequest& parsed) {
-  if (parsed.endpoint == proto::Endpoint::ChatCompletions) {
-    std::vector<core::tokens::ChatMessage> messages;
-    messages.reserve(parsed.messages.size());
-    for (const auto& m : parsed.messages) messages.push_back({m.role, m.content});
-    return static_cast<std::int64_t>(core::tokens::count_chat(parsed.model, messages));
-  }
-  std::size_t total = 0;
-  for (const auto& m : parsed.messages) total += core::tokens::count_text(parsed.model, m.content);
-  return static_cast<std::int64_t>(total);
-}
 
 std::optional<double> parse_seconds(std::string_view text) {
   double value = 0;
@@ -88,11 +75,12 @@ std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& c
     }
   }
 
-  r.estimated_prompt_tokens = estimate_prompt_tokens(ctx.parsed);
+  // Sluice's own count (the pool calibrates it per channel), shared with the key's checks.
+  r.estimated_prompt_tokens = prompt_estimate(ctx);
   if (ctx.parsed.endpoint == proto::Endpoint::Embeddings) {
     r.max_tokens = 0;
   } else if (ctx.parsed.max_tokens) {
-    r.max_tokens = *ctx.parsed.max_tokens * std::max(1, ctx.parsed.n);
+    r.max_tokens = completion_limit(ctx);
   }
   return r;
 }
