@@ -116,11 +116,6 @@ std::string SharedPool::model_name(int model) {
   return std::string(pool_->model_name(model));
 }
 
-std::string SharedPool::channel_name(int channel) {
-  std::lock_guard lock(mu_);
-  return std::string(pool_->channel_name(channel));
-}
-
 bool SharedPool::enable_channel(std::string_view name) {
   std::lock_guard lock(mu_);
   const int channel = pool_->find_channel(name);

@@ -40,7 +40,6 @@ class SharedPool {
   // The pool's x-ratelimit-* values for `model` now; nullopt when it does not serve it.
   std::optional<core::PoolRateLimit> rate_limit(std::string_view model);
   std::string model_name(int model);
-  std::string channel_name(int channel);
   // Re-admits a channel that billing or auth refusals took out (operator action).
   bool enable_channel(std::string_view name);
   // Disabled channels whose probe is due, and the probes' results.
