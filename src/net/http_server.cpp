@@ -1,13 +1,14 @@
 #include "net/http_server.h"
 
 #include "net/beast_pch.h"
+#include "net/http_head.h"
 #include "net/transport_errors.h"
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <charconv>
-#include <sstream>
 #include <sys/socket.h>
 #include <thread>
 #include <unordered_set>
@@ -26,6 +27,7 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 // One accepted connection's state, visible to stop() so idle connections can be closed at once.
 struct Connection {
   beast::tcp_stream stream;
+  std::string head;  // the answer's head; kept across requests for its capacity
   bool busy = false;
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
 };
@@ -62,30 +64,24 @@ class BeastResponseWriter final : public ResponseWriter {
       : conn_(conn), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
 
   awaitable<bool> send(Response response) override {
-    http::response<http::string_body> res{static_cast<http::status>(response.status), 11};
-    res.set(http::field::content_type, response.content_type);
-    for (auto& h : response.headers) res.set(h.name, h.value);
-    res.keep_alive(keep_alive_);
-    res.body() = std::move(response.body);
-    res.prepare_payload();
+    conn_.head.clear();
+    conn_.head.reserve(512);
+    append_response_head(conn_.head, response.status, response.content_type, response.headers,
+                         {.chunked = false, .content_length = response.body.size()}, keep_alive_);
     started_ = true;
     conn_.stream.expires_after(write_timeout_);
-    auto [ec, n] = co_await http::async_write(conn_.stream, res, kTuple);
+    std::array<asio::const_buffer, 2> message{asio::buffer(conn_.head),
+                                              asio::buffer(response.body)};
+    auto [ec, n] = co_await asio::async_write(conn_.stream, message, kTuple);
     finished_ = !ec;
     co_return !ec;
   }
 
   awaitable<bool> begin_stream(int status, Headers headers, std::string content_type) override {
-    http::response<http::empty_body> res{static_cast<http::status>(status), 11};
-    res.set(http::field::content_type, content_type);
-    res.set(http::field::cache_control, "no-cache");
-    for (auto& h : headers) res.set(h.name, h.value);
-    res.keep_alive(keep_alive_);
-    res.chunked(true);
+    headers.push_back({"cache-control", "no-cache"});
     // Held back until the first chunk: one write instead of two for the head and the first event.
-    std::ostringstream head;
-    head << res.base();
-    frame_ = std::move(head).str();
+    frame_.clear();
+    append_response_head(frame_, status, content_type, headers, {.chunked = true}, keep_alive_);
     started_ = true;
     streaming_ = true;
     co_return true;

@@ -1,8 +1,10 @@
 #include "net/upstream_client.h"
 
 #include "net/beast_pch.h"
+#include "net/http_head.h"
 #include "net/upstream_pool.h"
 
+#include <array>
 #include <optional>
 
 namespace sluice::net {
@@ -14,7 +16,6 @@ namespace http = beast::http;
 using asio::awaitable;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kChunkBuffer = 16 * 1024;
 
 std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
                                           std::chrono::steady_clock::time_point deadline) {
@@ -58,7 +59,6 @@ struct UpstreamCall::State {
   // When the first byte of the answer is due: the request's send time plus the first-byte timeout.
   std::chrono::steady_clock::time_point first_byte_due{};
   bool failed = false;
-  std::array<char, kChunkBuffer> chunk{};
 
   awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
   awaitable<UpstreamFailure> exchange(const UpstreamEndpoint& endpoint, std::string_view method,
@@ -90,9 +90,11 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
                                                           pool->tls_context(endpoint.ca_file)}
                    : decltype(UpstreamConnection::stream){std::in_place_index<0>, executor},
       {},
+      {},
       endpoint.pool_key(),
       {},
-      false});
+      false,
+      std::make_unique_for_overwrite<char[]>(UpstreamConnection::kBodyChunk)});
   auto& tcp_stream = fresh->tcp();
   tcp_stream.expires_after(until(timeouts.connect, timeouts.deadline));
   auto [cec, ep] = co_await tcp_stream.async_connect(results, kTuple);
@@ -117,15 +119,13 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
                                                          std::string_view path,
                                                          const Headers& request_headers,
                                                          std::string_view body) {
-  http::request<http::span_body<const char>> req;
-  req.method_string(method);
-  req.target(endpoint.base_path + std::string(path));
-  req.version(11);
-  req.set(http::field::host, endpoint.host);
-  for (const auto& h : request_headers) req.set(h.name, h.value);
-  req.body() = {body.data(), body.size()};
-  req.keep_alive(true);
-  req.prepare_payload();
+  std::string& head = conn->head;
+  head.clear();
+  head.reserve(512 + endpoint.base_path.size() + path.size());
+  std::string target = endpoint.base_path;
+  target.append(path);
+  append_request_head(head, method, target, endpoint.host, request_headers, body.size());
+  std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(body)};
 
   auto& tcp_stream = conn->tcp();
   first_byte_due = std::chrono::steady_clock::now() + timeouts.first_byte;
@@ -135,7 +135,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
   parser->body_limit(boost::none);
   co_await std::visit(
       [&](auto& stream) -> awaitable<void> {
-        auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+        auto [wec, wn] = co_await asio::async_write(stream, message, kTuple);
         if (wec) {
           ec = wec;
           co_return;
@@ -208,8 +208,8 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
   if (!s.parser || s.failed) co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
   while (!s.parser->is_done()) {
     auto& body = s.parser->get().body();
-    body.data = s.chunk.data();
-    body.size = s.chunk.size();
+    body.data = s.conn->body_chunk.get();
+    body.size = UpstreamConnection::kBodyChunk;
     auto patience = s.timeouts.idle;
     if (first_byte) {
       patience = std::max(std::chrono::milliseconds(1),
@@ -234,8 +234,10 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
                                   : UpstreamFailure::IdleTimeout;
       co_return std::pair{failure, std::string_view{}};
     }
-    std::size_t got = s.chunk.size() - s.parser->get().body().size;
-    if (got > 0) co_return std::pair{UpstreamFailure::None, std::string_view(s.chunk.data(), got)};
+    std::size_t got = UpstreamConnection::kBodyChunk - s.parser->get().body().size;
+    if (got > 0) {
+      co_return std::pair{UpstreamFailure::None, std::string_view(s.conn->body_chunk.get(), got)};
+    }
   }
   co_return std::pair{UpstreamFailure::None, std::string_view{}};
 }

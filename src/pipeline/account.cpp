@@ -1,13 +1,39 @@
 #include "pipeline/phases.h"
 
 #include <fmt/chrono.h>
+#include <fmt/compile.h>
 #include <spdlog/spdlog.h>
+
+#include <iterator>
 
 namespace sluice::pipeline {
 namespace {
 
 double millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// "2026-11-30T11:29:13.123Z": fmt's chrono formatting converts the time to a calendar date on
+// every call; the date and time of day change once a second, so each thread keeps the last one.
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point now) {
+  using namespace std::chrono;
+  thread_local seconds cached_second{-1};
+  thread_local std::string cached_prefix;
+  const auto second = floor<seconds>(now.time_since_epoch());
+  if (second != cached_second) {
+    cached_second = second;
+    cached_prefix = fmt::format("{:%FT%T}", sys_seconds(second));
+  }
+  out += cached_prefix;
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch() - second).count();
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE(".{:03}Z\""), ms);
+}
+
+// The access logger, looked up in spdlog's registry (a lock and a map) once per thread.
+spdlog::logger* access_logger() {
+  thread_local std::shared_ptr<spdlog::logger> logger;
+  if (!logger) logger = spdlog::get("access");  // absent where nothing registered it (tests)
+  return logger.get();
 }
 
 }  // namespace
@@ -17,14 +43,17 @@ void account(const RequestContext& ctx, Metrics& metrics) {
   if (ctx.upstream_broke_mid_answer && ctx.channel) {
     metrics.upstream_error(ctx.runtime->channels[*ctx.channel].config->name, ctx.upstream_error);
   }
+  spdlog::logger* logger = access_logger();
+  if (!logger) return;
   // One JSON line per request: never a key, never a prompt.
-  std::string line = "{\"time\":";
-  auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  proto::append_json_string(line, fmt::format("{:%FT%T}Z", now));
+  std::string line;
+  line.reserve(384);
+  line += "{\"time\":\"";
+  append_timestamp(line, std::chrono::system_clock::now());
   line += ",\"request_id\":";
   proto::append_json_string(line, ctx.request_id);
   line += ",\"key\":";
-  proto::append_json_string(line, ctx.key ? ctx.key->name : "");
+  proto::append_json_string(line, ctx.key ? std::string_view(ctx.key->name) : "");
   line += ",\"route\":";
   proto::append_json_string(line, ctx.route);
   line += ",\"model\":";
@@ -33,23 +62,25 @@ void account(const RequestContext& ctx, Metrics& metrics) {
   proto::append_json_string(line, ctx.served_model);
   line += ",\"channel\":";
   proto::append_json_string(
-      line, ctx.channel ? ctx.runtime->channels[*ctx.channel].config->name : std::string());
-  line += fmt::format(",\"status\":{},\"latency_ms\":{:.1f},\"attempts\":{}", ctx.status,
-                      millis(std::chrono::steady_clock::now() - ctx.started), ctx.attempts);
-  if (ctx.time_to_first_byte)
-    line += fmt::format(",\"ttfb_ms\":{:.1f}", millis(*ctx.time_to_first_byte));
-  line += fmt::format(",\"prompt_tokens\":{},\"completion_tokens\":{}", ctx.usage.prompt_tokens,
-                      ctx.usage.completion_tokens);
+      line, ctx.channel ? std::string_view(ctx.runtime->channels[*ctx.channel].config->name) : "");
+  auto out = std::back_inserter(line);
+  fmt::format_to(out, FMT_COMPILE(",\"status\":{},\"latency_ms\":{:.1f},\"attempts\":{}"),
+                 ctx.status, millis(std::chrono::steady_clock::now() - ctx.started), ctx.attempts);
+  if (ctx.time_to_first_byte) {
+    fmt::format_to(out, FMT_COMPILE(",\"ttfb_ms\":{:.1f}"), millis(*ctx.time_to_first_byte));
+  }
+  fmt::format_to(out, FMT_COMPILE(",\"prompt_tokens\":{},\"completion_tokens\":{}"),
+                 ctx.usage.prompt_tokens, ctx.usage.completion_tokens);
   if (ctx.admission) {
-    line += fmt::format(",\"queue_wait_ms\":{:.1f},\"fallback\":{}", millis(ctx.queue_wait),
-                        ctx.fallback);
+    fmt::format_to(out, FMT_COMPILE(",\"queue_wait_ms\":{:.1f},\"fallback\":{}"),
+                   millis(ctx.queue_wait), ctx.fallback);
   }
   if (!ctx.upstream_error.empty()) {
     line += ",\"upstream_error\":";
     proto::append_json_string(line, ctx.upstream_error);
   }
   line += "}";
-  if (auto logger = spdlog::get("access")) logger->info(line);
+  logger->info(line);
 }
 
 }  // namespace sluice::pipeline

@@ -20,6 +20,17 @@ std::string label(std::string_view value) {
   return out;
 }
 
+// The entry for `key` in `map`, created on first use; looked up by `key` as it is (a tuple or
+// pair of views, or a view), so only the first request with a label set copies its strings.
+template <typename Map, typename Key>
+typename Map::mapped_type& entry(Map& map, const Key& key) {
+  auto it = map.lower_bound(key);
+  if (it == map.end() || map.key_comp()(key, it->first)) {
+    it = map.emplace_hint(it, typename Map::key_type(key), typename Map::mapped_type{});
+  }
+  return it->second;
+}
+
 }  // namespace
 
 void Histogram::observe(double seconds) {
@@ -43,23 +54,23 @@ void Histogram::render(std::string& out, std::string_view name, std::string_view
 
 void Metrics::request_finished(std::string_view route, int status, std::string_view model) {
   std::lock_guard lock(mutex_);
-  ++requests_[{std::string(route), status, std::string(model)}];
+  ++entry(requests_, std::tuple{route, status, model});
 }
 
 void Metrics::upstream_timing(std::string_view channel, double latency_s, double first_byte_s) {
   std::lock_guard lock(mutex_);
-  upstream_latency_[std::string(channel)].observe(latency_s);
-  upstream_first_byte_[std::string(channel)].observe(first_byte_s);
+  entry(upstream_latency_, channel).observe(latency_s);
+  entry(upstream_first_byte_, channel).observe(first_byte_s);
 }
 
 void Metrics::upstream_error(std::string_view channel, std::string_view kind) {
   std::lock_guard lock(mutex_);
-  ++upstream_errors_[{std::string(channel), std::string(kind)}];
+  ++entry(upstream_errors_, std::tuple{channel, kind});
 }
 
 void Metrics::queue_wait(std::string_view model, double seconds) {
   std::lock_guard lock(mutex_);
-  queue_wait_[std::string(model)].observe(seconds);
+  entry(queue_wait_, model).observe(seconds);
 }
 
 std::string Metrics::render() const {
@@ -90,7 +101,7 @@ std::string Metrics::render() const {
   out += "# TYPE sluice_upstream_errors_total counter\n";
   for (const auto& [k, n] : upstream_errors_) {
     out += fmt::format("sluice_upstream_errors_total{{channel=\"{}\",kind=\"{}\"}} {}\n",
-                       label(k.first), label(k.second), n);
+                       label(std::get<0>(k)), label(std::get<1>(k)), n);
   }
   out += "# HELP sluice_queue_wait_seconds Time spent waiting for capacity, by model asked.\n";
   out += "# TYPE sluice_queue_wait_seconds histogram\n";

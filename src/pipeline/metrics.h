@@ -37,11 +37,13 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, int, std::string>, std::uint64_t> requests_;
-  std::map<std::string, Histogram> upstream_latency_;
-  std::map<std::string, Histogram> upstream_first_byte_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> upstream_errors_;
-  std::map<std::string, Histogram> queue_wait_;
+  // std::less<> lets a request look its counters up by string_view: no key strings are built
+  // on the per-request path once a label set has been seen.
+  std::map<std::tuple<std::string, int, std::string>, std::uint64_t, std::less<>> requests_;
+  std::map<std::string, Histogram, std::less<>> upstream_latency_;
+  std::map<std::string, Histogram, std::less<>> upstream_first_byte_;
+  std::map<std::tuple<std::string, std::string>, std::uint64_t, std::less<>> upstream_errors_;
+  std::map<std::string, Histogram, std::less<>> queue_wait_;
   std::atomic<int> in_flight_{0};
 };
 

@@ -92,17 +92,14 @@ void PriceTable::set(std::string model, ModelPrice price) {
 }
 
 const ModelPrice* PriceTable::find(std::string_view model) const {
-  if (auto it = prices_.find(model); it != prices_.end()) return &it->second;
-  const ModelPrice* best = nullptr;
-  std::size_t best_len = 0;
-  for (const auto& [name, price] : prices_) {
-    if (name.size() > best_len && model.size() > name.size() && model.starts_with(name) &&
-        model[name.size()] == '-') {
-      best = &price;
-      best_len = name.size();
-    }
+  // The exact name, else the longest listed prefix that ends where the model's name has a '-'
+  // ("qwen-plus" prices "qwen-plus-2025-01-25"): one look-up per dash, not a walk of the table.
+  for (std::string_view name = model;;) {
+    if (auto it = prices_.find(name); it != prices_.end()) return &it->second;
+    const auto dash = name.rfind('-');
+    if (dash == std::string_view::npos || dash == 0) return nullptr;
+    name = name.substr(0, dash);
   }
-  return best;
 }
 
 std::vector<std::string> PriceTable::models() const {

@@ -1,0 +1,73 @@
+#include "net/http_head.h"
+
+#include <boost/beast/http/status.hpp>
+
+#include <charconv>
+
+namespace sluice::net {
+namespace {
+
+bool safe_header(const Header& h) {
+  constexpr std::string_view kBreaks{"\r\n\0", 3};
+  return !h.name.empty() && h.name.find_first_of(kBreaks) == std::string::npos &&
+         h.name.find(':') == std::string::npos &&
+         h.value.find_first_of(kBreaks) == std::string::npos;
+}
+
+void append_number(std::string& out, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), n);
+  out.append(digits, end);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out += ": ";
+  out.append(value);
+  out += "\r\n";
+}
+
+void append_fields(std::string& out, const Headers& headers) {
+  for (const auto& h : headers) {
+    if (safe_header(h)) append_field(out, h.name, h.value);
+  }
+}
+
+}  // namespace
+
+void append_response_head(std::string& out, int status, std::string_view content_type,
+                          const Headers& headers, BodyFraming framing, bool keep_alive) {
+  out += "HTTP/1.1 ";
+  append_number(out, static_cast<std::size_t>(status));
+  out += ' ';
+  auto reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  if (!content_type.empty()) append_field(out, "Content-Type", content_type);
+  append_fields(out, headers);
+  if (framing.chunked) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else {
+    out += "Content-Length: ";
+    append_number(out, framing.content_length);
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+}
+
+void append_request_head(std::string& out, std::string_view method, std::string_view target,
+                         std::string_view host, const Headers& headers, std::size_t body_size) {
+  out.append(method);
+  out += ' ';
+  out.append(target);
+  out += " HTTP/1.1\r\n";
+  append_field(out, "Host", host);
+  append_fields(out, headers);
+  out += "Content-Length: ";
+  append_number(out, body_size);
+  out += "\r\n\r\n";
+}
+
+}  // namespace sluice::net
