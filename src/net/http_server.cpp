@@ -2,6 +2,7 @@
 
 #include "net/beast_pch.h"
 #include "net/http_head.h"
+#include "net/message_readers.h"
 #include "net/transport_errors.h"
 
 #include <spdlog/spdlog.h>
@@ -169,21 +170,6 @@ class BeastResponseWriter final : public ResponseWriter {
   bool finished_ = false;
   bool aborted_ = false;
 };
-
-Request to_request(http::request<http::string_body>&& msg, const tcp::endpoint& peer) {
-  Request req;
-  req.method = std::string(msg.method_string());
-  req.target = std::string(msg.target());
-  req.headers.reserve(16);
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    req.headers.push_back({std::move(name), std::string(field.value())});
-  }
-  req.body = std::move(msg.body());
-  req.remote = peer.address().to_string();
-  return req;
-}
 
 }  // namespace
 
@@ -355,9 +341,12 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
   tcp::endpoint peer;
   beast::error_code ec;
   peer = conn.stream.socket().remote_endpoint(ec);
+  // One Request per connection: each request's strings overwrite the last one's in place.
+  Request request;
+  request.remote = peer.address().to_string();
   bool first = true;
   while (!stopping.load()) {
-    http::request_parser<http::string_body> parser;
+    RequestReader parser{request};
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     // The stream's own timeout would close the socket, leaving no way to answer 408; this
@@ -384,9 +373,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     }
     first = false;
     conn.stream.expires_never();
-    auto message = parser.release();
-    bool keep_alive = message.keep_alive() && !stopping.load();
-    Request request = to_request(std::move(message), peer);
+    bool keep_alive = parser.keep_alive() && !stopping.load();
     BeastResponseWriter writer{conn, keep_alive, options.idle_timeout};
     in_flight.fetch_add(1);
     try {

@@ -2,6 +2,7 @@
 
 #include "net/beast_pch.h"
 #include "net/http_head.h"
+#include "net/message_readers.h"
 #include "net/upstream_pool.h"
 
 #include <array>
@@ -52,15 +53,16 @@ const char* to_string(UpstreamFailure failure) {
 struct UpstreamCall::State {
   UpstreamPool* pool = nullptr;
   std::unique_ptr<UpstreamConnection> conn;
-  std::optional<http::response_parser<http::buffer_body>> parser;
-  Headers headers;
-  int status = 0;
+  std::optional<ResponseReader> parser;
+  std::string piece;  // the body bytes read_some() returns last
   UpstreamTimeouts timeouts;
   // When the first byte of the answer is due: the request's send time plus the first-byte timeout.
   std::chrono::steady_clock::time_point first_byte_due{};
   bool failed = false;
 
   awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
+  // Reads once from the connection and appends the body bytes that came to `sink`.
+  awaitable<UpstreamFailure> read_into(std::string& sink, BodyWait wait);
   awaitable<UpstreamFailure> exchange(const UpstreamEndpoint& endpoint, std::string_view method,
                                       std::string_view path, const Headers& headers,
                                       std::string_view body);
@@ -75,8 +77,11 @@ UpstreamCall::~UpstreamCall() {
   }
 }
 
-int UpstreamCall::status() const { return state_->status; }
-const Headers& UpstreamCall::headers() const { return state_->headers; }
+int UpstreamCall::status() const { return state_->parser ? state_->parser->status() : 0; }
+const Headers& UpstreamCall::headers() const {
+  static const Headers kNone;
+  return state_->parser ? state_->parser->headers() : kNone;
+}
 bool UpstreamCall::body_done() const { return state_->parser && state_->parser->is_done(); }
 
 awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& endpoint) {
@@ -93,8 +98,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
       {},
       endpoint.pool_key(),
       {},
-      false,
-      std::make_unique_for_overwrite<char[]>(UpstreamConnection::kBodyChunk)});
+      false});
   auto& tcp_stream = fresh->tcp();
   tcp_stream.expires_after(until(timeouts.connect, timeouts.deadline));
   auto [cec, ep] = co_await tcp_stream.async_connect(results, kTuple);
@@ -155,14 +159,6 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
         ? UpstreamFailure::Protocol
         : UpstreamFailure::ResetBeforeHead;
   }
-  const auto& res = parser->get();
-  status = static_cast<int>(res.result_int());
-  headers.clear();
-  for (const auto& field : res) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    headers.push_back({std::move(name), std::string(field.value())});
-  }
   co_return UpstreamFailure::None;
 }
 
@@ -202,57 +198,58 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
   co_return UpstreamFailure::ResetBeforeHead;
 }
 
+awaitable<UpstreamFailure> UpstreamCall::State::read_into(std::string& sink, BodyWait wait) {
+  const bool first_byte = wait == BodyWait::FirstByte;
+  auto patience = timeouts.idle;
+  if (first_byte) {
+    patience = std::max(std::chrono::milliseconds(1),
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            first_byte_due - std::chrono::steady_clock::now()));
+  }
+  conn->tcp().expires_after(until(patience, timeouts.deadline));
+  parser->body_to(&sink);
+  beast::error_code ec;
+  co_await std::visit(
+      [&](auto& stream) -> awaitable<void> {
+        auto [rec, n] = co_await http::async_read_some(stream, conn->buffer, *parser, kTuple);
+        ec = rec;
+      },
+      conn->stream);
+  parser->body_to(nullptr);
+  if (!ec) co_return UpstreamFailure::None;
+  failed = true;
+  co_return !is_timeout(ec)                               ? UpstreamFailure::ResetMidBody
+  : std::chrono::steady_clock::now() >= timeouts.deadline ? UpstreamFailure::TotalTimeout
+  : first_byte                                            ? UpstreamFailure::FirstByteTimeout
+                                                          : UpstreamFailure::IdleTimeout;
+}
+
 awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(BodyWait wait) {
   auto& s = *state_;
-  const bool first_byte = wait == BodyWait::FirstByte;
   if (!s.parser || s.failed) co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
-  while (!s.parser->is_done()) {
-    auto& body = s.parser->get().body();
-    body.data = s.conn->body_chunk.get();
-    body.size = UpstreamConnection::kBodyChunk;
-    auto patience = s.timeouts.idle;
-    if (first_byte) {
-      patience = std::max(std::chrono::milliseconds(1),
-                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                              s.first_byte_due - std::chrono::steady_clock::now()));
-    }
-    s.conn->tcp().expires_after(until(patience, s.timeouts.deadline));
-    beast::error_code ec;
-    co_await std::visit(
-        [&](auto& stream) -> awaitable<void> {
-          auto [rec, n] = co_await http::async_read_some(stream, s.conn->buffer, *s.parser, kTuple);
-          ec = rec;
-        },
-        s.conn->stream);
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      s.failed = true;
-      auto failure = !is_timeout(ec) ? UpstreamFailure::ResetMidBody
-                     : std::chrono::steady_clock::now() >= s.timeouts.deadline
-                         ? UpstreamFailure::TotalTimeout
-                     : first_byte ? UpstreamFailure::FirstByteTimeout
-                                  : UpstreamFailure::IdleTimeout;
+  s.piece.clear();
+  while (s.piece.empty() && !s.parser->is_done()) {
+    if (auto failure = co_await s.read_into(s.piece, wait); failure != UpstreamFailure::None) {
       co_return std::pair{failure, std::string_view{}};
     }
-    std::size_t got = UpstreamConnection::kBodyChunk - s.parser->get().body().size;
-    if (got > 0) {
-      co_return std::pair{UpstreamFailure::None, std::string_view(s.conn->body_chunk.get(), got)};
-    }
   }
-  co_return std::pair{UpstreamFailure::None, std::string_view{}};
+  co_return std::pair{UpstreamFailure::None, std::string_view(s.piece)};
 }
 
 awaitable<UpstreamFailure> UpstreamCall::read_all(std::string& out, std::size_t limit) {
-  for (;;) {
-    auto [failure, piece] = co_await read_some();
-    if (failure != UpstreamFailure::None) co_return failure;
-    if (piece.empty()) co_return UpstreamFailure::None;
-    if (out.size() + piece.size() > limit) {
-      state_->failed = true;
+  auto& s = *state_;
+  if (!s.parser || s.failed) co_return UpstreamFailure::Protocol;
+  while (!s.parser->is_done()) {
+    if (auto failure = co_await s.read_into(out, BodyWait::Idle);
+        failure != UpstreamFailure::None) {
+      co_return failure;
+    }
+    if (out.size() > limit) {
+      s.failed = true;
       co_return UpstreamFailure::Protocol;
     }
-    out.append(piece);
   }
+  co_return UpstreamFailure::None;
 }
 
 }  // namespace sluice::net

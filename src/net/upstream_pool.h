@@ -27,10 +27,6 @@ struct UpstreamConnection {
   std::string pool_key;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;
-  // Where body reads land (decoded from chunked framing); per connection, so that a call does not
-  // allocate and clear 16 KiB each time.
-  std::unique_ptr<char[]> body_chunk;
-  static constexpr std::size_t kBodyChunk = 16 * 1024;
 
   boost::beast::tcp_stream& tcp() {
     return stream.index() == 0 ? std::get<PlainStream>(stream)

@@ -1,0 +1,68 @@
+// Beast parsers that put a message straight into the plain net types. Beast's own message
+// parsers first build a basic_fields (an allocation per field, a case-insensitive index) that the
+// proxy would then copy field by field into `Headers`; these skip that step, and reuse the
+// strings of the previous message on the same connection.
+#pragma once
+
+#include "net/beast_pch.h"
+#include "net/http_types.h"
+
+#include <string>
+
+namespace sluice::net {
+
+// Fills a Request: method, target, headers (names lower-cased) and body. `out` may hold the
+// connection's previous request: its strings are overwritten in place, keeping their capacity.
+class RequestReader final : public boost::beast::http::basic_parser<true> {
+ public:
+  explicit RequestReader(Request& out);
+
+ private:
+  using string_view = boost::beast::string_view;
+  using error_code = boost::beast::error_code;
+  void on_request_impl(boost::beast::http::verb, string_view method, string_view target, int,
+                       error_code&) override;
+  void on_response_impl(int, string_view, int, error_code&) override {}
+  void on_field_impl(boost::beast::http::field, string_view name, string_view value,
+                     error_code&) override;
+  void on_header_impl(error_code&) override;
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override;
+  std::size_t on_body_impl(string_view body, error_code&) override;
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override;
+  void on_finish_impl(error_code&) override {}
+
+  Request& out_;
+  std::size_t fields_ = 0;
+};
+
+// Reads a response: status and headers (names lower-cased) into the reader, and each piece of
+// the body, decoded from chunked framing, appended to the string set by body_to().
+class ResponseReader final : public boost::beast::http::basic_parser<false> {
+ public:
+  int status() const { return status_; }
+  const Headers& headers() const { return headers_; }
+  // Where the next body bytes go; they are appended. Null drops them.
+  void body_to(std::string* sink) { sink_ = sink; }
+
+ private:
+  using string_view = boost::beast::string_view;
+  using error_code = boost::beast::error_code;
+  void on_request_impl(boost::beast::http::verb, string_view, string_view, int,
+                       error_code&) override {}
+  void on_response_impl(int status, string_view, int, error_code&) override { status_ = status; }
+  void on_field_impl(boost::beast::http::field, string_view name, string_view value,
+                     error_code&) override;
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  std::size_t on_body_impl(string_view body, error_code&) override;
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override;
+  void on_finish_impl(error_code&) override {}
+
+  int status_ = 0;
+  Headers headers_;
+  std::string* sink_ = nullptr;
+};
+
+}  // namespace sluice::net
