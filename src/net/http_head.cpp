@@ -7,11 +7,18 @@
 namespace sluice::net {
 namespace {
 
+// A byte that would end a header line early or split it: CR, LF, NUL.
+bool breaks_line(char c) { return c == '\r' || c == '\n' || c == '\0'; }
+
 bool safe_header(const Header& h) {
-  constexpr std::string_view kBreaks{"\r\n\0", 3};
-  return !h.name.empty() && h.name.find_first_of(kBreaks) == std::string::npos &&
-         h.name.find(':') == std::string::npos &&
-         h.value.find_first_of(kBreaks) == std::string::npos;
+  if (h.name.empty()) return false;
+  for (char c : h.name) {
+    if (breaks_line(c) || c == ':') return false;
+  }
+  for (char c : h.value) {
+    if (breaks_line(c)) return false;
+  }
+  return true;
 }
 
 void append_number(std::string& out, std::size_t n) {

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <unordered_set>
 
 namespace sluice::net {
@@ -177,8 +178,9 @@ struct HttpServer::Impl {
   ServerOptions options;
   Handler handler;
   std::vector<std::unique_ptr<asio::io_context>> loops;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::vector<ConnectionSet> connections;  // one per loop
+  std::unique_ptr<tcp::acceptor> acceptor;  // on loops[0]
+  std::size_t next_loop = 0;                // where the next accepted connection goes
+  std::vector<ConnectionSet> connections;   // one per loop
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   uint16_t bound_port = 0;
@@ -186,11 +188,12 @@ struct HttpServer::Impl {
   // The loops go first: destroying one destroys the coroutine frames still suspended on it
   // (e.g. a hung request after the drain timeout), and those unregister from `connections`.
   ~Impl() {
-    acceptors.clear();
+    acceptor.reset();
     loops.clear();
   }
 
-  awaitable<void> accept_loop(std::size_t loop_index);
+  awaitable<void> accept_loop();
+  void start_connection(std::size_t loop_index, tcp::socket socket);
   awaitable<void> serve_connection(std::size_t loop_index, tcp::socket socket);
   awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec);
 };
@@ -210,41 +213,27 @@ HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make
 HttpServer::~HttpServer() = default;
 
 uint16_t HttpServer::listen() {
+  // One acceptor, on loop 0, that deals connections to the loops in turn. (SO_REUSEPORT, one
+  // acceptor per loop, lets the kernel pick a loop by a hash of the client's address and port:
+  // with a few dozen keep-alive clients one loop got half as many again as the other, and its
+  // clients waited for it while the other loop idled.)
   auto address = asio::ip::make_address(impl_->options.host);
-  uint16_t port = impl_->options.port;
-  if (port != 0) {
-    // SO_REUSEPORT gives each loop its own acceptor on one port, but it would also let another
-    // process of the same user join a port already in use and silently take a share of its
-    // connections (a second gateway, an old instance). A probe bound without it fails with
-    // "address in use" when anyone listens there. (For port 0 the kernel picks a port nobody
-    // holds, SO_REUSEPORT or not.)
-    tcp::acceptor probe{*impl_->loops[0]};
-    tcp::endpoint endpoint{address, port};
-    probe.open(endpoint.protocol());
-    probe.set_option(asio::socket_base::reuse_address(true));  // TIME_WAIT leftovers are fine
-    probe.bind(endpoint);
-  }
-  for (auto& loop : impl_->loops) {
-    auto acceptor = std::make_unique<tcp::acceptor>(*loop);
-    tcp::endpoint endpoint{address, port};
-    acceptor->open(endpoint.protocol());
-    acceptor->set_option(asio::socket_base::reuse_address(true));
-    int one = 1;
-    ::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    acceptor->bind(endpoint);
-    acceptor->listen(asio::socket_base::max_listen_connections);
-    port = acceptor->local_endpoint().port();  // later loops bind the port the first one got
-    impl_->acceptors.push_back(std::move(acceptor));
-  }
-  impl_->bound_port = port;
-  return port;
+  auto acceptor = std::make_unique<tcp::acceptor>(*impl_->loops[0]);
+  tcp::endpoint endpoint{address, impl_->options.port};
+  acceptor->open(endpoint.protocol());
+  acceptor->set_option(asio::socket_base::reuse_address(true));  // TIME_WAIT leftovers are fine
+  acceptor->bind(endpoint);
+  acceptor->listen(asio::socket_base::max_listen_connections);
+  impl_->bound_port = acceptor->local_endpoint().port();
+  impl_->acceptor = std::move(acceptor);
+  return impl_->bound_port;
 }
 
 uint16_t HttpServer::port() const { return impl_->bound_port; }
 int HttpServer::in_flight() const { return impl_->in_flight.load(); }
 
 void HttpServer::run() {
-  if (impl_->acceptors.empty()) listen();
+  if (!impl_->acceptor) listen();
   // A loop must end only when the drain stops it: once stop() closed its acceptor, a loop with
   // nothing to do would otherwise return from run() early (loop 0 before the drain started on it,
   // leaving another loop running forever; or any loop, dropping a request another loop's drain
@@ -252,8 +241,8 @@ void HttpServer::run() {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
     keep_running.push_back(asio::make_work_guard(*impl_->loops[i]));
-    asio::co_spawn(*impl_->loops[i], impl_->accept_loop(i), asio::detached);
   }
+  asio::co_spawn(*impl_->loops[0], impl_->accept_loop(), asio::detached);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
     threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
@@ -267,7 +256,7 @@ void HttpServer::stop() {
   for (std::size_t i = 0; i < impl_->loops.size(); ++i) {
     asio::post(*impl_->loops[i], [impl = impl_.get(), i] {
       beast::error_code ec;
-      impl->acceptors[i]->close(ec);
+      if (i == 0) impl->acceptor->close(ec);
       for (Connection* conn : impl->connections[i]) {
         if (!conn->busy) conn->stream.socket().close(ec);  // wakes its pending read
       }
@@ -288,26 +277,48 @@ void HttpServer::stop() {
       asio::detached);
 }
 
-awaitable<void> HttpServer::Impl::accept_loop(std::size_t loop_index) {
-  auto& acceptor = *acceptors[loop_index];
+awaitable<void> HttpServer::Impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(kTuple);
+    auto [ec, socket] = co_await acceptor->async_accept(kTuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), serve_connection(loop_index, std::move(socket)),
-                   [](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       spdlog::error("connection ended by an exception (a bug): {}", ex.what());
-                     }
-                   });
+    const std::size_t target = next_loop;
+    next_loop = (next_loop + 1) % loops.size();
+    if (target == 0) {
+      start_connection(0, std::move(socket));
+      continue;
+    }
+    // The socket moves to its loop as a bare descriptor, registered there by that loop's thread.
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    const int fd = socket.release(ec);
+    if (ec) continue;
+    asio::post(*loops[target], [this, target, protocol, fd] {
+      beast::error_code aec;
+      tcp::socket moved{*loops[target]};
+      moved.assign(protocol, fd, aec);
+      if (aec) {
+        ::close(fd);
+        return;
+      }
+      start_connection(target, std::move(moved));
+    });
   }
+}
+
+void HttpServer::Impl::start_connection(std::size_t loop_index, tcp::socket socket) {
+  asio::co_spawn(*loops[loop_index], serve_connection(loop_index, std::move(socket)),
+                 [](std::exception_ptr e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     spdlog::error("connection ended by an exception (a bug): {}", ex.what());
+                   }
+                 });
 }
 
 awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec) {

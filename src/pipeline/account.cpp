@@ -43,6 +43,7 @@ void account(const RequestContext& ctx, Metrics& metrics) {
   if (ctx.upstream_broke_mid_answer && ctx.channel) {
     metrics.upstream_error(ctx.runtime->channels[*ctx.channel].config->name, ctx.upstream_error);
   }
+  if (!ctx.runtime->config.access_log) return;
   spdlog::logger* logger = access_logger();
   if (!logger) return;
   // One JSON line per request: never a key, never a prompt.

@@ -140,7 +140,8 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   if (auto endpoint = api_endpoint(path)) {
     ctx.route = std::string(path);
     if (is_post) {
-      co_await start_due_probes(ctx.runtime);
+      const auto executor = co_await boost::asio::this_coro::executor;
+      start_due_probes(ctx.runtime, executor);
       ++metrics_.in_flight();
       co_await serve_api(ctx, *endpoint, metrics_);
       record_usage(ctx);

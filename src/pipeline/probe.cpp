@@ -4,7 +4,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <spdlog/spdlog.h>
 
 namespace sluice::pipeline {
@@ -37,10 +36,9 @@ boost::asio::awaitable<void> probe(std::shared_ptr<const Runtime> runtime, int i
 
 }  // namespace
 
-boost::asio::awaitable<void> start_due_probes(std::shared_ptr<const Runtime> runtime) {
+void start_due_probes(const std::shared_ptr<const Runtime>& runtime,
+                      const boost::asio::any_io_executor& executor) {
   const std::vector<int> due = runtime->pool->channels_to_probe();
-  if (due.empty()) co_return;
-  auto executor = co_await boost::asio::this_coro::executor;
   for (int index : due)
     boost::asio::co_spawn(executor, probe(runtime, index), boost::asio::detached);
 }

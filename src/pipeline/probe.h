@@ -5,13 +5,15 @@
 
 #include "pipeline/runtime.h"
 
-#include <boost/asio/awaitable.hpp>
+#include <boost/asio/any_io_executor.hpp>
 
 #include <memory>
 
 namespace sluice::pipeline {
 
-// Starts, on the calling coroutine's executor, a probe of every disabled channel that is due.
-boost::asio::awaitable<void> start_due_probes(std::shared_ptr<const Runtime> runtime);
+// Starts, on `executor`, a probe of every disabled channel that is due. A plain function, not a
+// coroutine: every request calls it, and almost always there is nothing to start.
+void start_due_probes(const std::shared_ptr<const Runtime>& runtime,
+                      const boost::asio::any_io_executor& executor);
 
 }  // namespace sluice::pipeline

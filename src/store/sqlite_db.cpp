@@ -39,6 +39,10 @@ void SqliteStatement::bind(int index, double value) { sqlite3_bind_double(stmt_,
 void SqliteStatement::bind(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
 }
+void SqliteStatement::bind_borrowed(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+}
+void SqliteStatement::clear_bindings() { sqlite3_clear_bindings(stmt_); }
 void SqliteStatement::bind(int index, const std::optional<std::int64_t>& value) {
   if (value) {
     sqlite3_bind_int64(stmt_, index, *value);

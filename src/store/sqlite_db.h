@@ -31,7 +31,11 @@ class SqliteStatement {
   // Binds are 1-based, as in SQL. Text is copied (SQLITE_TRANSIENT).
   void bind(int index, std::int64_t value);
   void bind(int index, double value);
-  void bind(int index, std::string_view value);
+  void bind(int index, std::string_view value);  // SQLite copies the text
+  // Binds without a copy. REQUIRES: `value` outlives the statement's next step(); call
+  // clear_bindings() before it may dangle.
+  void bind_borrowed(int index, std::string_view value);
+  void clear_bindings();
   void bind(int index, const std::optional<std::int64_t>& value);  // nullopt binds NULL
 
   // true: a row is available; false: done. Errors carry sqlite's message.

@@ -253,10 +253,11 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
     ins.reset();
     ins.bind(1, r.time);
     ins.bind(2, r.key_id);
-    ins.bind(3, r.key_name);
-    ins.bind(4, r.requested_model);
-    ins.bind(5, r.served_model);
-    ins.bind(6, r.channel);
+    // The rows outlive each step: no copy of their text (cleared below before they can dangle).
+    ins.bind_borrowed(3, r.key_name);
+    ins.bind_borrowed(4, r.requested_model);
+    ins.bind_borrowed(5, r.served_model);
+    ins.bind_borrowed(6, r.channel);
     ins.bind(7, r.prompt_tokens);
     ins.bind(8, r.completion_tokens);
     ins.bind(9, r.cached_tokens);
@@ -267,10 +268,15 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
     ins.bind(14, r.latency_ms);
     ins.bind(15, r.queue_wait_ms);
     ins.bind(16, std::int64_t{r.fallback ? 1 : 0});
-    ins.bind(17, r.request_id);
-    if (auto st = ins.run(); !st) return st.error();
+    ins.bind_borrowed(17, r.request_id);
+    auto st = ins.run();
+    if (!st) {
+      ins.clear_bindings();
+      return st.error();
+    }
   }
   ins.reset();
+  ins.clear_bindings();
   SqliteStatement& add = stmts_->add_spend;
   for (const auto& [key, amount] : spend) {
     add.reset();

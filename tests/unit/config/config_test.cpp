@@ -80,6 +80,7 @@ drain_timeout: 2s
 max_wait_seconds: 12.5
 fallback_default: false
 log_format: text
+access_log: false
 )");
   EXPECT_EQ(c.listen, "0.0.0.0:9090");
   EXPECT_EQ(listen_host(c), "0.0.0.0");
@@ -127,6 +128,7 @@ log_format: text
   EXPECT_DOUBLE_EQ(c.max_wait_seconds, 12.5);
   EXPECT_FALSE(c.fallback_default);
   EXPECT_EQ(c.log_format, "text");
+  EXPECT_FALSE(c.access_log);
 }
 
 TEST(ParseConfigTest, DefaultsForMinimalConfiguration) {
@@ -142,6 +144,7 @@ TEST(ParseConfigTest, DefaultsForMinimalConfiguration) {
   EXPECT_EQ(c.timeouts.total.count(), 600000);
   EXPECT_EQ(c.drain_timeout.count(), 15000);
   EXPECT_TRUE(c.fallback_default);
+  EXPECT_TRUE(c.access_log);
   EXPECT_EQ(c.log_format, "json");
   EXPECT_TRUE(c.keys.empty());
   EXPECT_TRUE(c.fallbacks.empty());
@@ -213,7 +216,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
                   "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
                   "request_timeout, max_wait_seconds, pool, fallback_default, log_format, "
-                  "ledger, pricing)"},
+                  "access_log, ledger, pricing)"},
         ErrorCase{"listen: localhost\n" + kCh,
                   "listen: must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"},
         ErrorCase{"listen: 'h:70000'\n" + kCh,
