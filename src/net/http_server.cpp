@@ -34,15 +34,19 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
 };
 
-// Ends a pending read when a client is too slow, by shutting the socket's receiving side. Shared
-// with the timer's handler, which may run after the connection has moved on: cancel() disarms it.
+// Ends a pending read when a client is too slow, by shutting the socket's receiving side. One per
+// connection, re-armed for each read; shared with the timer's handler, which may run after the
+// connection has moved on: each arming has its own generation, and a handler from an older one
+// (cancelled, or expired just as its read completed) does nothing.
 struct ReadDeadline : std::enable_shared_from_this<ReadDeadline> {
   explicit ReadDeadline(const asio::any_io_executor& executor) : timer(executor) {}
   void arm(tcp::socket& target, std::chrono::milliseconds timeout) {
     socket = &target;
+    fired = false;
+    const std::uint64_t armed = ++generation;
     timer.expires_after(timeout);
-    timer.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || !self->socket) return;
+    timer.async_wait([self = shared_from_this(), armed](beast::error_code ec) {
+      if (ec || !self->socket || self->generation != armed) return;
       self->fired = true;
       beast::error_code ignored;
       self->socket->shutdown(tcp::socket::shutdown_receive, ignored);
@@ -50,10 +54,12 @@ struct ReadDeadline : std::enable_shared_from_this<ReadDeadline> {
   }
   void cancel() {
     socket = nullptr;
+    ++generation;
     timer.cancel();
   }
   asio::steady_timer timer;
   tcp::socket* socket = nullptr;
+  std::uint64_t generation = 0;
   bool fired = false;
 };
 
@@ -354,6 +360,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
   peer = conn.stream.socket().remote_endpoint(ec);
   // One Request per connection: each request's strings overwrite the last one's in place.
   Request request;
+  auto deadline = std::make_shared<ReadDeadline>(conn.stream.get_executor());
   request.remote = peer.address().to_string();
   bool first = true;
   while (!stopping.load()) {
@@ -364,7 +371,6 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     // deadline only shuts the receiving side, so the pending read ends and the answer can go out.
     // An idle keep-alive connection may wait longer than a started request may take.
     conn.stream.expires_never();  // a write timeout must not carry over to this read
-    auto deadline = std::make_shared<ReadDeadline>(conn.stream.get_executor());
     deadline->arm(conn.stream.socket(), first ? options.request_timeout : options.idle_timeout);
     auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kTuple);
     if (!hec) {
