@@ -1,7 +1,9 @@
 #include "net/http_server.h"
 
 #include "net/beast_pch.h"
+#include "net/deadline.h"
 #include "net/http_head.h"
+#include "net/message_io.h"
 #include "net/message_readers.h"
 #include "net/transport_errors.h"
 
@@ -28,39 +30,19 @@ constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
 // One accepted connection's state, visible to stop() so idle connections can be closed at once.
 struct Connection {
-  beast::tcp_stream stream;
+  tcp::socket socket;
+  // Read deadlines shut the receiving side (so a 408 can still go out); write deadlines close.
+  std::shared_ptr<Deadline> deadline;
   std::string head;  // the answer's head; kept across requests for its capacity
   bool busy = false;
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-};
-
-// Ends a pending read when a client is too slow, by shutting the socket's receiving side. One per
-// connection, re-armed for each read; shared with the timer's handler, which may run after the
-// connection has moved on: each arming has its own generation, and a handler from an older one
-// (cancelled, or expired just as its read completed) does nothing.
-struct ReadDeadline : std::enable_shared_from_this<ReadDeadline> {
-  explicit ReadDeadline(const asio::any_io_executor& executor) : timer(executor) {}
-  void arm(tcp::socket& target, std::chrono::milliseconds timeout) {
-    socket = &target;
-    fired = false;
-    const std::uint64_t armed = ++generation;
-    timer.expires_after(timeout);
-    timer.async_wait([self = shared_from_this(), armed](beast::error_code ec) {
-      if (ec || !self->socket || self->generation != armed) return;
-      self->fired = true;
-      beast::error_code ignored;
-      self->socket->shutdown(tcp::socket::shutdown_receive, ignored);
-    });
+  explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);  // lets write_all() try the socket at once
+    deadline = Deadline::make(socket.get_executor(), socket);
   }
-  void cancel() {
-    socket = nullptr;
-    ++generation;
-    timer.cancel();
-  }
-  asio::steady_timer timer;
-  tcp::socket* socket = nullptr;
-  std::uint64_t generation = 0;
-  bool fired = false;
+  ~Connection() { deadline->detach(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 };
 
 // A set of connections owned by one event loop; only touched from that loop's thread.
@@ -77,10 +59,9 @@ class BeastResponseWriter final : public ResponseWriter {
     append_response_head(conn_.head, response.status, response.content_type, response.headers,
                          {.chunked = false, .content_length = response.body.size()}, keep_alive_);
     started_ = true;
-    conn_.stream.expires_after(write_timeout_);
     std::array<asio::const_buffer, 2> message{asio::buffer(conn_.head),
                                               asio::buffer(response.body)};
-    auto [ec, n] = co_await asio::async_write(conn_.stream, message, kTuple);
+    const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_timeout_);
     finished_ = !ec;
     co_return !ec;
   }
@@ -114,7 +95,7 @@ class BeastResponseWriter final : public ResponseWriter {
 
   void abort() override {
     beast::error_code ec;
-    auto& socket = conn_.stream.socket();
+    auto& socket = conn_.socket;
     socket.set_option(asio::socket_base::linger(true, 0), ec);  // close() then sends RST
     socket.close(ec);
     aborted_ = true;
@@ -123,7 +104,7 @@ class BeastResponseWriter final : public ResponseWriter {
   bool started() const override { return started_; }
 
   bool client_gone() override {
-    auto& socket = conn_.stream.socket();
+    auto& socket = conn_.socket;
     if (!socket.is_open()) return true;
     char probe;
     ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -131,7 +112,7 @@ class BeastResponseWriter final : public ResponseWriter {
   }
 
   awaitable<void> wait_client_gone() override {
-    auto& socket = conn_.stream.socket();
+    auto& socket = conn_.socket;
     for (;;) {
       auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
       if (ec == asio::error::operation_aborted) {
@@ -163,8 +144,8 @@ class BeastResponseWriter final : public ResponseWriter {
     frame_ += "\r\n";
   }
   awaitable<bool> send_frame() {
-    conn_.stream.expires_after(write_timeout_);
-    auto [ec, n] = co_await asio::async_write(conn_.stream, asio::buffer(frame_), kTuple);
+    std::array<asio::const_buffer, 1> frame{asio::buffer(frame_)};
+    const auto ec = co_await write_all(conn_.socket, frame, *conn_.deadline, write_timeout_);
     frame_.clear();
     if (ec) streaming_ = false;
     co_return !ec;
@@ -264,7 +245,7 @@ void HttpServer::stop() {
       beast::error_code ec;
       if (i == 0) impl->acceptor->close(ec);
       for (Connection* conn : impl->connections[i]) {
-        if (!conn->busy) conn->stream.socket().close(ec);  // wakes its pending read
+        if (!conn->busy) conn->socket.close(ec);  // wakes its pending read
       }
     });
   }
@@ -357,39 +338,44 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
   beast::flat_buffer buffer;
   tcp::endpoint peer;
   beast::error_code ec;
-  peer = conn.stream.socket().remote_endpoint(ec);
+  peer = conn.socket.remote_endpoint(ec);
   // One Request per connection: each request's strings overwrite the last one's in place.
   Request request;
-  auto deadline = std::make_shared<ReadDeadline>(conn.stream.get_executor());
   request.remote = peer.address().to_string();
+  Deadline& deadline = *conn.deadline;
   bool first = true;
   while (!stopping.load()) {
     RequestReader parser{request};
+    parser.eager(true);
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    // The stream's own timeout would close the socket, leaving no way to answer 408; this
-    // deadline only shuts the receiving side, so the pending read ends and the answer can go out.
-    // An idle keep-alive connection may wait longer than a started request may take.
-    conn.stream.expires_never();  // a write timeout must not carry over to this read
-    deadline->arm(conn.stream.socket(), first ? options.request_timeout : options.idle_timeout);
-    auto [hec, hn] = co_await http::async_read_header(conn.stream, buffer, parser, kTuple);
-    if (!hec) {
-      conn.busy = true;
-      deadline->arm(conn.stream.socket(), options.request_timeout);
-      auto [rec, rn] = co_await http::async_read(conn.stream, buffer, parser, kTuple);
-      hec = rec;
+    // The read deadline only shuts the receiving side, so the pending read ends and a 408 can
+    // still go out. An idle keep-alive connection may wait longer than a started request may take.
+    deadline.set(first ? options.request_timeout : options.idle_timeout,
+                 Deadline::Action::ShutdownReceive);
+    beast::error_code rec;
+    for (;;) {
+      rec = feed(buffer, parser);
+      if (rec != http::error::need_more) break;
+      if (parser.is_header_done() && !conn.busy) {
+        conn.busy = true;
+        if (!first) deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
+      }
+      rec = co_await read_more(conn.socket, buffer, parser);
+      if (rec) break;
     }
-    deadline->cancel();
-    if (hec) {
-      if (deadline->fired && parser.got_some()) {
+    const bool timed_out = deadline.fired();
+    deadline.clear();
+    if (rec) {
+      if (timed_out && parser.got_some()) {
         co_await answer_read_error(conn, beast::error::timeout);
-      } else if (!deadline->fired) {
-        co_await answer_read_error(conn, hec);
+      } else if (!timed_out) {
+        co_await answer_read_error(conn, rec);
       }
       break;
     }
+    conn.busy = true;
     first = false;
-    conn.stream.expires_never();
     bool keep_alive = parser.keep_alive() && !stopping.load();
     BeastResponseWriter writer{conn, keep_alive, options.idle_timeout};
     in_flight.fetch_add(1);
@@ -407,7 +393,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     if (!writer.reusable()) break;
   }
   beast::error_code ignored;
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace sluice::net

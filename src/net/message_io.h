@@ -1,0 +1,76 @@
+// Reading and writing HTTP/1.1 messages over a connection with the fewest asynchronous steps:
+// a read parses what the buffer already holds before it waits for the socket, and a write first
+// tries the socket at once (a proxied answer almost always fits its send buffer) and only waits
+// when it did not all go. Beast's composed read and write operations, and its stream's timers,
+// cost more per message than the parsing itself.
+#pragma once
+
+#include "net/beast_pch.h"
+#include "net/deadline.h"
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+namespace sluice::net {
+
+// Feeds what `buffer` holds to `parser`. Returns need_more when the parser wants more bytes
+// (buffer empty or a partial element kept), another error when the input is bad, or success
+// once the message is done.
+template <bool isRequest>
+boost::beast::error_code feed(boost::beast::flat_buffer& buffer,
+                              boost::beast::http::basic_parser<isRequest>& parser) {
+  boost::beast::error_code ec;
+  while (!parser.is_done()) {
+    if (buffer.size() == 0) return boost::beast::http::error::need_more;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec) return ec;  // need_more included: a partial line stays in the buffer
+  }
+  return {};
+}
+
+// One read from `stream` into `buffer`. The end of the stream becomes end_of_stream before any
+// byte of a message, else whatever put_eof() says of the message so far.
+template <typename Stream, bool isRequest>
+boost::asio::awaitable<boost::beast::error_code> read_more(
+    Stream& stream, boost::beast::flat_buffer& buffer,
+    boost::beast::http::basic_parser<isRequest>& parser) {
+  constexpr std::size_t kMinRead = 4096, kMaxRead = 64 * 1024;
+  const std::size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
+  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room),
+                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+  buffer.commit(n);
+  if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated) {
+    if (!parser.got_some()) co_return boost::beast::http::error::end_of_stream;
+    boost::beast::error_code eof_ec;
+    parser.put_eof(eof_ec);
+    co_return eof_ec ? eof_ec : boost::beast::error_code{};
+  }
+  co_return ec;
+}
+
+// Writes all of `buffers`: at once when the socket takes them, else the rest asynchronously,
+// under `deadline` (set to close the socket after `timeout`, cleared when the write is done).
+template <typename Stream, std::size_t N>
+boost::asio::awaitable<boost::beast::error_code> write_all(
+    Stream& stream, std::array<boost::asio::const_buffer, N> buffers, Deadline& deadline,
+    std::chrono::steady_clock::duration timeout) {
+  std::size_t written = 0;
+  if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+    // The socket is in user non-blocking mode: a full send buffer answers would_block.
+    boost::beast::error_code ec;
+    written = stream.write_some(buffers, ec);
+    if (ec && ec != boost::asio::error::would_block) co_return ec;
+  }
+  boost::beast::buffers_suffix<std::array<boost::asio::const_buffer, N>> rest{buffers};
+  rest.consume(written);
+  if (boost::beast::buffer_bytes(rest) == 0) co_return boost::beast::error_code{};
+  deadline.set(timeout, Deadline::Action::Close);
+  auto [ec, n] = co_await boost::asio::async_write(
+      stream, rest, boost::asio::as_tuple(boost::asio::use_awaitable));
+  deadline.clear();
+  co_return ec;
+}
+
+}  // namespace sluice::net
