@@ -2,6 +2,7 @@
 
 #include "net/beast_pch.h"
 #include "net/http_head.h"
+#include "net/message_io.h"
 #include "net/message_readers.h"
 #include "net/upstream_pool.h"
 
@@ -24,7 +25,17 @@ std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
   return left < step ? left : std::chrono::steady_clock::duration(step);
 }
 
-bool is_timeout(const beast::error_code& ec) { return ec == beast::error::timeout; }
+// Feeds the buffered bytes of an answer to its parser, stopping once the head is complete (the
+// body has nowhere to go yet).
+beast::error_code feed_head(beast::flat_buffer& buffer, ResponseReader& parser) {
+  beast::error_code ec;
+  while (!parser.is_header_done()) {
+    if (buffer.size() == 0) return http::error::need_more;
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec) return ec;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -90,21 +101,19 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
   auto [rec, results] =
       co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), kTuple);
   if (rec) co_return UpstreamFailure::Connect;
-  auto fresh = std::make_unique<UpstreamConnection>(UpstreamConnection{
+  auto fresh = std::make_unique<UpstreamConnection>(
       endpoint.tls ? decltype(UpstreamConnection::stream){std::in_place_index<1>, executor,
                                                           pool->tls_context(endpoint.ca_file)}
                    : decltype(UpstreamConnection::stream){std::in_place_index<0>, executor},
-      {},
-      {},
-      endpoint.pool_key(),
-      {},
-      false});
-  auto& tcp_stream = fresh->tcp();
-  tcp_stream.expires_after(until(timeouts.connect, timeouts.deadline));
-  auto [cec, ep] = co_await tcp_stream.async_connect(results, kTuple);
+      endpoint.pool_key());
+  auto& socket = fresh->socket();
+  // Connect and handshake share the connect timeout.
+  fresh->deadline->set(until(timeouts.connect, timeouts.deadline), Deadline::Action::Close);
+  auto [cec, ep] = co_await asio::async_connect(socket, results, kTuple);
   if (cec) co_return UpstreamFailure::Connect;
   beast::error_code ignored;
-  tcp_stream.socket().set_option(tcp::no_delay(true), ignored);
+  socket.set_option(tcp::no_delay(true), ignored);
+  socket.non_blocking(true, ignored);  // lets write_all() try the socket at once
   if (endpoint.tls) {
     auto& tls = std::get<TlsStream>(fresh->stream);
     if (!SSL_set_tlsext_host_name(tls.native_handle(), endpoint.host.c_str())) {
@@ -114,6 +123,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
     auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, kTuple);
     if (hec) co_return UpstreamFailure::Connect;
   }
+  fresh->deadline->clear();
   conn = std::move(fresh);
   co_return UpstreamFailure::None;
 }
@@ -131,25 +141,26 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
   append_request_head(head, method, target, endpoint.host, request_headers, body.size());
   std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(body)};
 
-  auto& tcp_stream = conn->tcp();
   first_byte_due = std::chrono::steady_clock::now() + timeouts.first_byte;
-  tcp_stream.expires_after(until(timeouts.first_byte, timeouts.deadline));
-  beast::error_code ec;
+  const auto patience = until(timeouts.first_byte, timeouts.deadline);
+  Deadline& deadline = *conn->deadline;
   parser.emplace();
   parser->body_limit(boost::none);
+  beast::error_code ec;
   co_await std::visit(
       [&](auto& stream) -> awaitable<void> {
-        auto [wec, wn] = co_await asio::async_write(stream, message, kTuple);
-        if (wec) {
-          ec = wec;
-          co_return;
+        ec = co_await write_all(stream, message, deadline, patience);
+        if (ec) co_return;
+        deadline.set(patience, Deadline::Action::Close);
+        while ((ec = feed_head(conn->buffer, *parser)) == http::error::need_more) {
+          ec = co_await read_more(stream, conn->buffer, *parser);
+          if (ec) break;
         }
-        auto [hec, hn] = co_await http::async_read_header(stream, conn->buffer, *parser, kTuple);
-        ec = hec;
       },
       conn->stream);
+  deadline.clear();
   if (ec) {
-    if (is_timeout(ec)) {
+    if (deadline.fired()) {
       co_return std::chrono::steady_clock::now() >= timeouts.deadline
           ? UpstreamFailure::TotalTimeout
           : UpstreamFailure::FirstByteTimeout;
@@ -159,6 +170,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
         ? UpstreamFailure::Protocol
         : UpstreamFailure::ResetBeforeHead;
   }
+  parser->eager(true);  // from here on the body has a sink
   co_return UpstreamFailure::None;
 }
 
@@ -200,25 +212,29 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
 
 awaitable<UpstreamFailure> UpstreamCall::State::read_into(std::string& sink, BodyWait wait) {
   const bool first_byte = wait == BodyWait::FirstByte;
-  auto patience = timeouts.idle;
-  if (first_byte) {
-    patience = std::max(std::chrono::milliseconds(1),
-                        std::chrono::duration_cast<std::chrono::milliseconds>(
-                            first_byte_due - std::chrono::steady_clock::now()));
-  }
-  conn->tcp().expires_after(until(patience, timeouts.deadline));
+  const std::size_t before = sink.size();
   parser->body_to(&sink);
-  beast::error_code ec;
-  co_await std::visit(
-      [&](auto& stream) -> awaitable<void> {
-        auto [rec, n] = co_await http::async_read_some(stream, conn->buffer, *parser, kTuple);
-        ec = rec;
-      },
-      conn->stream);
+  beast::error_code ec = feed(conn->buffer, *parser);
+  if (ec == http::error::need_more && sink.size() == before) {
+    auto patience = timeouts.idle;
+    if (first_byte) {
+      patience = std::max(std::chrono::milliseconds(1),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                              first_byte_due - std::chrono::steady_clock::now()));
+    }
+    conn->deadline->set(until(patience, timeouts.deadline), Deadline::Action::Close);
+    co_await std::visit(
+        [&](auto& stream) -> awaitable<void> {
+          ec = co_await read_more(stream, conn->buffer, *parser);
+        },
+        conn->stream);
+    conn->deadline->clear();
+    if (!ec) ec = feed(conn->buffer, *parser);
+  }
   parser->body_to(nullptr);
-  if (!ec) co_return UpstreamFailure::None;
+  if (!ec || ec == http::error::need_more) co_return UpstreamFailure::None;
   failed = true;
-  co_return !is_timeout(ec)                               ? UpstreamFailure::ResetMidBody
+  co_return !conn->deadline->fired()                      ? UpstreamFailure::ResetMidBody
   : std::chrono::steady_clock::now() >= timeouts.deadline ? UpstreamFailure::TotalTimeout
   : first_byte                                            ? UpstreamFailure::FirstByteTimeout
                                                           : UpstreamFailure::IdleTimeout;

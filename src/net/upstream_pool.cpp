@@ -11,7 +11,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(const std::string& pool_k
     auto conn = std::move(stack.back());
     stack.pop_back();
     if (now - conn->idle_since > kMaxIdleAge) continue;  // the upstream has likely closed it
-    if (!conn->tcp().socket().is_open()) continue;
+    if (!conn->socket().is_open()) continue;
     conn->reused = true;
     return conn;
   }

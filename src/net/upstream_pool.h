@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/beast_pch.h"
+#include "net/deadline.h"
 #include "net/upstream_endpoint.h"
 
 #include <openssl/ssl.h>
@@ -17,21 +18,30 @@
 
 namespace sluice::net {
 
-using PlainStream = boost::beast::tcp_stream;
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using PlainStream = boost::asio::ip::tcp::socket;
+using TlsStream = boost::beast::ssl_stream<boost::asio::ip::tcp::socket>;
 
 struct UpstreamConnection {
+  UpstreamConnection(std::variant<PlainStream, TlsStream> s, std::string key)
+      : stream(std::move(s)), pool_key(std::move(key)) {
+    deadline = Deadline::make(socket().get_executor(), socket());
+  }
+  ~UpstreamConnection() { deadline->detach(); }
+  UpstreamConnection(const UpstreamConnection&) = delete;
+  UpstreamConnection& operator=(const UpstreamConnection&) = delete;
+
+  boost::asio::ip::tcp::socket& socket() {
+    return stream.index() == 0 ? std::get<PlainStream>(stream)
+                               : std::get<TlsStream>(stream).next_layer();
+  }
+
   std::variant<PlainStream, TlsStream> stream;
   boost::beast::flat_buffer buffer;
   std::string head;  // the request head being sent; kept for its capacity
   std::string pool_key;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;
-
-  boost::beast::tcp_stream& tcp() {
-    return stream.index() == 0 ? std::get<PlainStream>(stream)
-                               : std::get<TlsStream>(stream).next_layer();
-  }
+  std::shared_ptr<Deadline> deadline;  // closes the socket when an exchange overruns its timeout
 };
 
 class UpstreamPool final : public boost::asio::execution_context::service {
