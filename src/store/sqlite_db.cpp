@@ -87,6 +87,13 @@ std::optional<std::int64_t> SqliteStatement::optional_int64(int column) const {
 }
 
 StoreResult<SqliteDb> SqliteDb::open(const std::string& path) {
+  // SQLite counts every allocation under a global mutex unless told not to; nothing here reads
+  // those counts. Must come before the library initializes (the first open does that).
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);

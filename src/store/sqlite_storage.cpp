@@ -71,11 +71,72 @@ bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+// A batch goes in kRowsPerInsert rows per statement (the rest one by one): one step of SQLite's
+// virtual machine per row cost more than the row's B-tree insert.
+constexpr int kRowsPerInsert = 32;
+constexpr int kUsageColumns = 17;
+
+std::string insert_usage_sql(int rows) {
+  std::string sql =
+      "INSERT INTO usage_rows (time_ms, key_id, key_name, requested_model, served_model, "
+      "channel, prompt_tokens, completion_tokens, cached_tokens, list_nano_usd, "
+      "upstream_nano_usd, charged_nano_usd, status, latency_ms, queue_wait_ms, fallback, "
+      "request_id) VALUES ";
+  for (int i = 0; i < rows; ++i) {
+    sql += i == 0 ? "(" : ", (";
+    for (int c = 0; c < kUsageColumns; ++c) sql += c == 0 ? "?" : ", ?";
+    sql += ")";
+  }
+  return sql;
+}
+
+// Binds row `r` as the `slot`-th row of an insert statement. The rows outlive the statement's
+// step: their text is bound without a copy (cleared by the caller before it can dangle).
+void bind_usage_row(SqliteStatement& ins, int slot, const ports::UsageRow& r) {
+  const int at = slot * kUsageColumns;
+  ins.bind(at + 1, r.time);
+  ins.bind(at + 2, r.key_id);
+  ins.bind_borrowed(at + 3, r.key_name);
+  ins.bind_borrowed(at + 4, r.requested_model);
+  ins.bind_borrowed(at + 5, r.served_model);
+  ins.bind_borrowed(at + 6, r.channel);
+  ins.bind(at + 7, r.prompt_tokens);
+  ins.bind(at + 8, r.completion_tokens);
+  ins.bind(at + 9, r.cached_tokens);
+  ins.bind(at + 10, r.list_cost);
+  ins.bind(at + 11, r.upstream_cost);
+  ins.bind(at + 12, r.charged_cost);
+  ins.bind(at + 13, std::int64_t{r.status});
+  ins.bind(at + 14, r.latency_ms);
+  ins.bind(at + 15, r.queue_wait_ms);
+  ins.bind(at + 16, std::int64_t{r.fallback ? 1 : 0});
+  ins.bind_borrowed(at + 17, r.request_id);
+}
+
+// Inserts `rows` with `ins`, `per_statement` rows per step.
+StoreStatus insert_rows(SqliteStatement& ins, std::span<const ports::UsageRow> rows,
+                        int per_statement) {
+  StoreStatus status;
+  for (std::size_t i = 0; i + static_cast<std::size_t>(per_statement) <= rows.size();
+       i += static_cast<std::size_t>(per_statement)) {
+    ins.reset();
+    for (int slot = 0; slot < per_statement; ++slot) {
+      bind_usage_row(ins, slot, rows[i + static_cast<std::size_t>(slot)]);
+    }
+    status = ins.run();
+    if (!status) break;
+  }
+  ins.reset();
+  ins.clear_bindings();
+  return status;
+}
+
 }  // namespace
 
 struct SqliteStorage::Statements {
   SqliteStatement find_by_hash;
-  SqliteStatement insert_usage;
+  SqliteStatement insert_usage;       // one row
+  SqliteStatement insert_usage_many;  // kRowsPerInsert rows
   SqliteStatement add_spend;
 };
 
@@ -99,17 +160,17 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
 
   auto stmts = std::make_unique<Statements>();
   auto find = db->prepare(std::string(kKeyColumns) + "WHERE key_hash = ?");
-  auto insert = db->prepare(
-      "INSERT INTO usage_rows (time_ms, key_id, key_name, requested_model, served_model, "
-      "channel, prompt_tokens, completion_tokens, cached_tokens, list_nano_usd, "
-      "upstream_nano_usd, charged_nano_usd, status, latency_ms, queue_wait_ms, fallback, "
-      "request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto insert = db->prepare(insert_usage_sql(1));
+  auto insert_many = db->prepare(insert_usage_sql(kRowsPerInsert));
   auto spend = db->prepare("UPDATE api_keys SET spent_nano_usd = spent_nano_usd + ? WHERE id = ?");
   if (!find) return find.error();
   if (!insert) return insert.error();
+  if (!insert_many) return insert_many.error();
+  if (!insert_many) return insert_many.error();
   if (!spend) return spend.error();
   stmts->find_by_hash = std::move(*find);
   stmts->insert_usage = std::move(*insert);
+  stmts->insert_usage_many = std::move(*insert_many);
   stmts->add_spend = std::move(*spend);
   return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts));
 }
@@ -248,35 +309,13 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
   std::lock_guard lock(mutex_);
   auto tx = SqliteTransaction::begin(db_);
   if (!tx) return tx.error();
-  SqliteStatement& ins = stmts_->insert_usage;
-  for (const ports::UsageRow& r : rows) {
-    ins.reset();
-    ins.bind(1, r.time);
-    ins.bind(2, r.key_id);
-    // The rows outlive each step: no copy of their text (cleared below before they can dangle).
-    ins.bind_borrowed(3, r.key_name);
-    ins.bind_borrowed(4, r.requested_model);
-    ins.bind_borrowed(5, r.served_model);
-    ins.bind_borrowed(6, r.channel);
-    ins.bind(7, r.prompt_tokens);
-    ins.bind(8, r.completion_tokens);
-    ins.bind(9, r.cached_tokens);
-    ins.bind(10, r.list_cost);
-    ins.bind(11, r.upstream_cost);
-    ins.bind(12, r.charged_cost);
-    ins.bind(13, std::int64_t{r.status});
-    ins.bind(14, r.latency_ms);
-    ins.bind(15, r.queue_wait_ms);
-    ins.bind(16, std::int64_t{r.fallback ? 1 : 0});
-    ins.bind_borrowed(17, r.request_id);
-    auto st = ins.run();
-    if (!st) {
-      ins.clear_bindings();
-      return st.error();
-    }
+  const std::size_t in_full = rows.size() - rows.size() % kRowsPerInsert;
+  if (auto st = insert_rows(stmts_->insert_usage_many, rows.first(in_full), kRowsPerInsert); !st) {
+    return st.error();
   }
-  ins.reset();
-  ins.clear_bindings();
+  if (auto st = insert_rows(stmts_->insert_usage, rows.subspan(in_full), 1); !st) {
+    return st.error();
+  }
   SqliteStatement& add = stmts_->add_spend;
   for (const auto& [key, amount] : spend) {
     add.reset();

@@ -193,6 +193,31 @@ TEST(SqliteStorage, AppendStoresRowsAndAddsChargedCostToSpend) {
   EXPECT_EQ(db->find_key(k.plaintext).value()->spent, 180);
 }
 
+TEST(SqliteStorage, ABatchLargerThanOneInsertKeepsEveryRowAndItsFields) {
+  // Batches go in many-row statements and the rest row by row: 70 = 2 x 32 + 6.
+  auto db = memory_db();
+  std::vector<UsageRow> rows;
+  for (int i = 0; i < 70; ++i) {
+    rows.push_back(row(i, 1, "k" + std::to_string(i % 3), "m" + std::to_string(i % 2), "ch", i, 1,
+                       100 + i, 50));
+  }
+  ASSERT_TRUE(db->append(rows));
+  const auto by_key = db->totals(UsageGrouping::kKey, 0, 1000).value();
+  ASSERT_EQ(by_key.size(), 3u);
+  EXPECT_EQ(by_key[0].group, "k0");
+  EXPECT_EQ(by_key[0].requests, 24);  // i = 0, 3, ..., 69
+  std::int64_t requests = 0, prompt = 0, list = 0;
+  for (const auto& t : by_key) {
+    requests += t.requests;
+    prompt += t.prompt_tokens;
+    list += t.list_cost;
+  }
+  EXPECT_EQ(requests, 70);
+  EXPECT_EQ(prompt, 69 * 70 / 2);
+  EXPECT_EQ(list, 70 * 100 + 69 * 70 / 2);
+  EXPECT_EQ(db->totals(UsageGrouping::kModel, 0, 1000).value().at(1).requests, 35);
+}
+
 TEST(SqliteStorage, TotalsGroupByKeyModelChannelAndDay) {
   auto db = memory_db();
   const std::int64_t day = 86'400'000;
