@@ -10,7 +10,8 @@ namespace {
 // A byte that would end a header line early or split it: CR, LF, NUL.
 bool breaks_line(char c) { return c == '\r' || c == '\n' || c == '\0'; }
 
-bool safe_header(const Header& h) {
+template <typename H>
+bool safe_header(const H& h) {
   if (h.name.empty()) return false;
   for (char c : h.name) {
     if (breaks_line(c) || c == ':') return false;
@@ -34,7 +35,8 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += "\r\n";
 }
 
-void append_fields(std::string& out, const Headers& headers) {
+template <typename Range>
+void append_fields(std::string& out, const Range& headers) {
   for (const auto& h : headers) {
     if (safe_header(h)) append_field(out, h.name, h.value);
   }
@@ -65,7 +67,8 @@ void append_response_head(std::string& out, int status, std::string_view content
 }
 
 void append_request_head(std::string& out, std::string_view method, std::string_view target,
-                         std::string_view host, const Headers& headers, std::size_t body_size) {
+                         std::string_view host, std::span<const HeaderView> headers,
+                         std::size_t body_size) {
   out.append(method);
   out += ' ';
   out.append(target);

@@ -7,6 +7,7 @@
 #include "net/http_types.h"
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,7 @@ void append_response_head(std::string& out, int status, std::string_view content
 // Appends "<method> <target> HTTP/1.1", Host, `headers` and Content-Length to `out`, ending with
 // the blank line; the connection stays open (HTTP/1.1's default). Same header filter as above.
 void append_request_head(std::string& out, std::string_view method, std::string_view target,
-                         std::string_view host, const Headers& headers, std::size_t body_size);
+                         std::string_view host, std::span<const HeaderView> headers,
+                         std::size_t body_size);
 
 }  // namespace sluice::net

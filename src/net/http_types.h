@@ -15,6 +15,13 @@ struct Header {
 };
 using Headers = std::vector<Header>;
 
+// A header whose strings live elsewhere: what a request to an upstream is built from, so that
+// forwarding copies no key or id into temporary strings.
+struct HeaderView {
+  std::string_view name;  // lower-case
+  std::string_view value;
+};
+
 // Case-insensitive look-up; an absent header reads as "".
 std::string_view find_header(const Headers& headers, std::string_view name);
 

@@ -75,7 +75,7 @@ struct UpstreamCall::State {
   // Reads once from the connection and appends the body bytes that came to `sink`.
   awaitable<UpstreamFailure> read_into(std::string& sink, BodyWait wait);
   awaitable<UpstreamFailure> exchange(const UpstreamEndpoint& endpoint, std::string_view method,
-                                      std::string_view path, const Headers& headers,
+                                      std::string_view path, std::span<const HeaderView> headers,
                                       std::string_view body);
 };
 
@@ -128,11 +128,9 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
   co_return UpstreamFailure::None;
 }
 
-awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint& endpoint,
-                                                         std::string_view method,
-                                                         std::string_view path,
-                                                         const Headers& request_headers,
-                                                         std::string_view body) {
+awaitable<UpstreamFailure> UpstreamCall::State::exchange(
+    const UpstreamEndpoint& endpoint, std::string_view method, std::string_view path,
+    std::span<const HeaderView> request_headers, std::string_view body) {
   std::string& head = conn->head;
   head.clear();
   head.reserve(512 + endpoint.base_path.size() + path.size());
@@ -176,8 +174,8 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(const UpstreamEndpoint&
 
 awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
                                                std::string_view method, std::string_view path,
-                                               const Headers& headers, std::string_view body,
-                                               UpstreamTimeouts timeouts) {
+                                               std::span<const HeaderView> headers,
+                                               std::string_view body, UpstreamTimeouts timeouts) {
   auto& s = *state_;
   s.timeouts = timeouts;
   auto executor = co_await asio::this_coro::executor;

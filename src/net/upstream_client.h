@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,8 +53,8 @@ class UpstreamCall {
   // REQUIRES: `body` and `headers` stay alive until start() completes.
   boost::asio::awaitable<UpstreamFailure> start(const UpstreamEndpoint& endpoint,
                                                 std::string_view method, std::string_view path,
-                                                const Headers& headers, std::string_view body,
-                                                UpstreamTimeouts timeouts);
+                                                std::span<const HeaderView> headers,
+                                                std::string_view body, UpstreamTimeouts timeouts);
   int status() const;
   const Headers& headers() const;
   bool body_done() const;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -104,10 +106,12 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
   std::string body = proto::upstream_body(ctx.request.body, ctx.parsed,
                                           runtime.upstream_model(index, ctx.served_model),
                                           /*force_usage=*/true);
-  net::Headers headers{{"authorization", channel.authorization},
-                       {"content-type", "application/json"},
-                       {"x-request-id", ctx.request_id}};
-  headers.push_back({"accept", ctx.parsed.stream ? "text/event-stream" : "application/json"});
+  const std::array<net::HeaderView, 4> headers{{
+      {"authorization", channel.authorization},
+      {"content-type", "application/json"},
+      {"x-request-id", ctx.request_id},
+      {"accept", ctx.parsed.stream ? "text/event-stream" : "application/json"},
+  }};
   net::UpstreamTimeouts limits{timeouts.connect, timeouts.first_byte, timeouts.idle,
                                ctx.started + timeouts.total};
 

@@ -6,6 +6,8 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -16,7 +18,7 @@ boost::asio::awaitable<void> probe(std::shared_ptr<const Runtime> runtime, int i
   bool ok = false;
   try {
     const auto& timeouts = runtime->config.timeouts;
-    const net::Headers headers{{"authorization", channel.authorization}};
+    const std::array<net::HeaderView, 1> headers{{{"authorization", channel.authorization}}};
     net::UpstreamCall call;
     const net::UpstreamTimeouts limits{timeouts.connect, timeouts.first_byte, timeouts.idle,
                                        std::chrono::steady_clock::now() + timeouts.first_byte};

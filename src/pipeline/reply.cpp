@@ -3,10 +3,13 @@
 
 #include <boost/asio/use_awaitable.hpp>
 
+#include <iterator>
+
 namespace sluice::pipeline {
 
 net::Headers answer_headers(const RequestContext& ctx) {
   net::Headers headers;
+  headers.reserve(4 + ctx.extra_headers.size() + ctx.keyed.headers.size());
   headers.push_back({"x-request-id", ctx.request_id});
   if (!ctx.served_model.empty()) headers.push_back({"x-sluice-model", ctx.served_model});
   headers.insert(headers.end(), ctx.extra_headers.begin(), ctx.extra_headers.end());
@@ -17,7 +20,13 @@ net::Headers answer_headers(const RequestContext& ctx) {
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) {
   if (ctx.first_byte_sent) co_return;
   auto headers = answer_headers(ctx);
-  response.headers.insert(response.headers.begin(), headers.begin(), headers.end());
+  if (response.headers.empty()) {
+    response.headers = std::move(headers);
+  } else {
+    headers.insert(headers.end(), std::make_move_iterator(response.headers.begin()),
+                   std::make_move_iterator(response.headers.end()));
+    response.headers = std::move(headers);
+  }
   ctx.status = response.status;
   ctx.first_byte_sent = true;
   record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
