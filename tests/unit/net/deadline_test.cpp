@@ -1,0 +1,77 @@
+#include "net/deadline.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace sluice::net {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// A connected pair of loopback sockets on one io_context.
+struct SocketPair {
+  asio::io_context io;
+  tcp::socket server{io};
+  tcp::socket client{io};
+  SocketPair() {
+    tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+  }
+};
+
+TEST(DeadlineTest, APassedReadDeadlineEndsThePendingReadAndSaysSo) {
+  SocketPair pair;
+  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  deadline->set(20ms, Deadline::Action::ShutdownReceive);
+  char byte;
+  boost::system::error_code read_ec;
+  pair.server.async_read_some(asio::buffer(&byte, 1),
+                              [&](boost::system::error_code ec, std::size_t) { read_ec = ec; });
+  pair.io.run_for(2s);
+  EXPECT_EQ(read_ec, asio::error::eof);
+  EXPECT_TRUE(deadline->fired());
+  // The sending side still works: an answer (a 408) can go out.
+  EXPECT_EQ(asio::write(pair.server, asio::buffer("x", 1)), 1u);
+  deadline->detach();
+}
+
+TEST(DeadlineTest, AClearedOrMovedDeadlineDoesNotFire) {
+  SocketPair pair;
+  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  deadline->set(10ms, Deadline::Action::Close);
+  deadline->clear();
+  deadline->set(10s, Deadline::Action::Close);  // moved later: the early wait sleeps on
+  char byte;
+  bool read_done = false;
+  pair.server.async_read_some(asio::buffer(&byte, 1),
+                              [&](boost::system::error_code, std::size_t) { read_done = true; });
+  pair.io.run_for(100ms);
+  EXPECT_FALSE(read_done);
+  EXPECT_FALSE(deadline->fired());
+  deadline->detach();  // also ends the timer's wait, so the loop can finish
+  pair.server.close();
+  pair.io.run_for(1s);
+  EXPECT_TRUE(read_done);
+}
+
+TEST(DeadlineTest, AnEarlierDeadlineReplacesALaterOne) {
+  SocketPair pair;
+  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  deadline->set(10s, Deadline::Action::Close);
+  deadline->set(20ms, Deadline::Action::Close);
+  char byte;
+  boost::system::error_code read_ec;
+  pair.server.async_read_some(asio::buffer(&byte, 1),
+                              [&](boost::system::error_code ec, std::size_t) { read_ec = ec; });
+  pair.io.run_for(2s);
+  EXPECT_TRUE(deadline->fired());
+  EXPECT_TRUE(read_ec);
+  deadline->detach();
+}
+
+}  // namespace
+}  // namespace sluice::net

@@ -1,0 +1,60 @@
+#include "net/http_head.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+
+namespace sluice::net {
+namespace {
+
+TEST(ResponseHeadTest, StatusLineTypeHeadersLengthAndBlankLine) {
+  std::string out;
+  append_response_head(out, 429, "application/json", {{"retry-after", "3"}},
+                       {.chunked = false, .content_length = 42}, /*keep_alive=*/true);
+  EXPECT_EQ(out,
+            "HTTP/1.1 429 Too Many Requests\r\n"
+            "Content-Type: application/json\r\n"
+            "retry-after: 3\r\n"
+            "Content-Length: 42\r\n"
+            "\r\n");
+}
+
+TEST(ResponseHeadTest, ChunkedAndClosingAnswer) {
+  std::string out = "kept ";
+  append_response_head(out, 200, "text/event-stream", {}, {.chunked = true}, /*keep_alive=*/false);
+  EXPECT_EQ(out,
+            "kept HTTP/1.1 200 OK\r\n"
+            "Content-Type: text/event-stream\r\n"
+            "Transfer-Encoding: chunked\r\n"
+            "Connection: close\r\n"
+            "\r\n");
+}
+
+TEST(ResponseHeadTest, HeadersThatCouldSplitTheHeadAreLeftOut) {
+  std::string out;
+  const Headers headers{{"x-ok", "1"},
+                        {"x-bad", "a\r\nSet-Cookie: x"},
+                        {"x-nul", std::string("a\0b", 3)},
+                        {"bad:name", "v"},
+                        {"", "v"},
+                        {"x-lf\n", "v"}};
+  append_response_head(out, 200, "", headers, {.chunked = false, .content_length = 0}, true);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nx-ok: 1\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST(RequestHeadTest, RequestLineHostHeadersAndLength) {
+  std::string out;
+  const std::array<HeaderView, 2> headers{{{"authorization", "Bearer k"}, {"accept", "*/*"}}};
+  append_request_head(out, "POST", "/v1/chat/completions", "api.example.com", headers, 17);
+  EXPECT_EQ(out,
+            "POST /v1/chat/completions HTTP/1.1\r\n"
+            "Host: api.example.com\r\n"
+            "authorization: Bearer k\r\n"
+            "accept: */*\r\n"
+            "Content-Length: 17\r\n"
+            "\r\n");
+}
+
+}  // namespace
+}  // namespace sluice::net
