@@ -21,18 +21,26 @@ struct SocketPair {
     client.connect(acceptor.local_endpoint());
     acceptor.accept(server);
   }
+  // Starts a one-byte read on the server side; its outcome lands in read_ec and read_done.
+  void start_read() {
+    server.async_read_some(asio::buffer(&byte, 1),
+                           [this](boost::system::error_code ec, std::size_t) {
+                             read_ec = ec;
+                             read_done = true;
+                           });
+  }
+  char byte = 0;
+  boost::system::error_code read_ec;
+  bool read_done = false;
 };
 
 TEST(DeadlineTest, APassedReadDeadlineEndsThePendingReadAndSaysSo) {
   SocketPair pair;
   auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
   deadline->set(20ms, Deadline::Action::ShutdownReceive);
-  char byte;
-  boost::system::error_code read_ec;
-  pair.server.async_read_some(asio::buffer(&byte, 1),
-                              [&](boost::system::error_code ec, std::size_t) { read_ec = ec; });
+  pair.start_read();
   pair.io.run_for(2s);
-  EXPECT_EQ(read_ec, asio::error::eof);
+  EXPECT_EQ(pair.read_ec, asio::error::eof);
   EXPECT_TRUE(deadline->fired());
   // The sending side still works: an answer (a 408) can go out.
   EXPECT_EQ(asio::write(pair.server, asio::buffer("x", 1)), 1u);
@@ -45,17 +53,14 @@ TEST(DeadlineTest, AClearedOrMovedDeadlineDoesNotFire) {
   deadline->set(10ms, Deadline::Action::Close);
   deadline->clear();
   deadline->set(10s, Deadline::Action::Close);  // moved later: the early wait sleeps on
-  char byte;
-  bool read_done = false;
-  pair.server.async_read_some(asio::buffer(&byte, 1),
-                              [&](boost::system::error_code, std::size_t) { read_done = true; });
+  pair.start_read();
   pair.io.run_for(100ms);
-  EXPECT_FALSE(read_done);
+  EXPECT_FALSE(pair.read_done);
   EXPECT_FALSE(deadline->fired());
   deadline->detach();  // also ends the timer's wait, so the loop can finish
   pair.server.close();
   pair.io.run_for(1s);
-  EXPECT_TRUE(read_done);
+  EXPECT_TRUE(pair.read_done);
 }
 
 TEST(DeadlineTest, AnEarlierDeadlineReplacesALaterOne) {
@@ -63,13 +68,10 @@ TEST(DeadlineTest, AnEarlierDeadlineReplacesALaterOne) {
   auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
   deadline->set(10s, Deadline::Action::Close);
   deadline->set(20ms, Deadline::Action::Close);
-  char byte;
-  boost::system::error_code read_ec;
-  pair.server.async_read_some(asio::buffer(&byte, 1),
-                              [&](boost::system::error_code ec, std::size_t) { read_ec = ec; });
+  pair.start_read();
   pair.io.run_for(2s);
   EXPECT_TRUE(deadline->fired());
-  EXPECT_TRUE(read_ec);
+  EXPECT_TRUE(pair.read_ec);
   deadline->detach();
 }
 
