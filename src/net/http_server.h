@@ -1,5 +1,5 @@
-// The downstream HTTP/1.1 server: one event loop per thread, each with its own SO_REUSEPORT
-// acceptor, so connections never migrate between threads and per-thread state needs no lock.
+// The downstream HTTP/1.1 server: one event loop per thread; one acceptor deals connections to
+// the loops in turn, and a connection never migrates after that, so per-loop state needs no lock.
 #pragma once
 
 #include "net/http_types.h"
