@@ -84,6 +84,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   for (;;) {
     reader.feed(piece);
     out.clear();
+    out.reserve(piece.size());  // the events of this piece, about as long as the piece itself
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);

@@ -79,6 +79,22 @@ TEST(InspectChunkTest, ErrorChunk) {
   EXPECT_FALSE(inspect_chunk(R"({"error":null,"choices":[]})").has_error);
 }
 
+TEST(InspectChunkTest, FindsUsageAndErrorKeysAtAnyOffset) {
+  // The key scan looks at sixteen positions at a time and the rest one by one: move the key
+  // across both, with text before it that has the letters the scan looks for.
+  for (std::size_t pad = 0; pad < 40; ++pad) {
+    const std::string filler = R"("x":")" + std::string(pad, 'u') + R"(sage eg",)";
+    const ChunkInfo usage = inspect_chunk(
+        "{" + filler + R"("choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
+    EXPECT_TRUE(usage.usage.known) << pad;
+    EXPECT_EQ(usage.usage.completion_tokens, 4) << pad;
+    EXPECT_TRUE(usage.usage_only) << pad;
+    EXPECT_TRUE(inspect_chunk("{" + filler + R"("error":{"message":"m"}})").has_error) << pad;
+    const ChunkInfo plain = inspect_chunk("{" + filler + R"("usage":null,"choices":[]})");
+    EXPECT_FALSE(plain.usage.known) << pad;
+  }
+}
+
 TEST(InspectChunkTest, GarbageIsPlain) {
   const ChunkInfo info = inspect_chunk(R"({"usage":{"prompt_tokens":)");
   EXPECT_FALSE(info.usage.known);
