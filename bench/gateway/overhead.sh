@@ -20,7 +20,8 @@ if curl -s -o /dev/null "$target/healthz"; then
   exit 2
 fi
 log=$(mktemp /tmp/sluice-overhead.XXXX.log)
-# stdout carries the access log (a line per request, as nginx's is off there); errors go to stderr.
+# stdout would carry the access log, which bench/proxy-overhead.yaml turns off like the nginx it is
+# compared with; errors go to stderr.
 "$bin" serve --config "$config" >/dev/null 2>"$log" &
 gw=$!
 trap 'kill $gw 2>/dev/null || true; wait $gw 2>/dev/null || true; rm -f "$log"' EXIT
