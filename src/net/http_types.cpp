@@ -4,14 +4,10 @@ namespace sluice::net {
 
 namespace {
 
-// ASCII case folding: header names are tokens, and a locale-aware compare (boost's iequals)
-// cost more than the rest of a header look-up.
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
 bool same_name(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   }
   return true;
 }

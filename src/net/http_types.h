@@ -22,6 +22,12 @@ struct HeaderView {
   std::string_view value;
 };
 
+// ASCII case folding for header names, which are tokens: the C locale's tolower() and boost's
+// iequals cost more than the rest of a header look-up.
+constexpr char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
 // Case-insensitive look-up; an absent header reads as "".
 std::string_view find_header(const Headers& headers, std::string_view name);
 

@@ -14,14 +14,19 @@
 
 namespace sluice::net {
 
+// How far feed() parses: the whole message, or only its head (when the body has nowhere to go
+// yet).
+enum class FeedUntil { Message, Head };
+
 // Feeds what `buffer` holds to `parser`. Returns need_more when the parser wants more bytes
 // (buffer empty or a partial element kept), another error when the input is bad, or success
-// once the message is done.
+// once the message (or its head) is done.
 template <bool isRequest>
 boost::beast::error_code feed(boost::beast::flat_buffer& buffer,
-                              boost::beast::http::basic_parser<isRequest>& parser) {
+                              boost::beast::http::basic_parser<isRequest>& parser,
+                              FeedUntil until = FeedUntil::Message) {
   boost::beast::error_code ec;
-  while (!parser.is_done()) {
+  while (until == FeedUntil::Head ? !parser.is_header_done() : !parser.is_done()) {
     if (buffer.size() == 0) return boost::beast::http::error::need_more;
     const std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);

@@ -3,12 +3,9 @@
 namespace sluice::net {
 namespace {
 
-// Header names are ASCII tokens: fold them without the C locale's tolower().
 void assign_lower(std::string& out, boost::beast::string_view name) {
   out.assign(name.data(), name.size());
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
-  }
+  for (char& c : out) c = ascii_lower(c);
 }
 
 }  // namespace

@@ -25,18 +25,6 @@ std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
   return left < step ? left : std::chrono::steady_clock::duration(step);
 }
 
-// Feeds the buffered bytes of an answer to its parser, stopping once the head is complete (the
-// body has nowhere to go yet).
-beast::error_code feed_head(beast::flat_buffer& buffer, ResponseReader& parser) {
-  beast::error_code ec;
-  while (!parser.is_header_done()) {
-    if (buffer.size() == 0) return http::error::need_more;
-    buffer.consume(parser.put(buffer.data(), ec));
-    if (ec) return ec;
-  }
-  return {};
-}
-
 }  // namespace
 
 const char* to_string(UpstreamFailure failure) {
@@ -150,7 +138,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
         ec = co_await write_all(stream, message, deadline, patience);
         if (ec) co_return;
         deadline.set(patience, Deadline::Action::Close);
-        while ((ec = feed_head(conn->buffer, *parser)) == http::error::need_more) {
+        while ((ec = feed(conn->buffer, *parser, FeedUntil::Head)) == http::error::need_more) {
           ec = co_await read_more(stream, conn->buffer, *parser);
           if (ec) break;
         }
