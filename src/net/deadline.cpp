@@ -2,11 +2,6 @@
 
 namespace sluice::net {
 
-std::shared_ptr<Deadline> Deadline::make(const boost::asio::any_io_executor& executor,
-                                         boost::asio::ip::tcp::socket& socket) {
-  return std::make_shared<Deadline>(executor, socket);
-}
-
 void Deadline::set(std::chrono::steady_clock::duration timeout, Action action) {
   due_ = std::chrono::steady_clock::now() + timeout;
   action_ = action;

@@ -21,8 +21,9 @@ class Deadline : public std::enable_shared_from_this<Deadline> {
     Close,            // end whatever is pending on the socket
   };
 
-  static std::shared_ptr<Deadline> make(const boost::asio::any_io_executor& executor,
-                                        boost::asio::ip::tcp::socket& socket);
+  // Owned through a shared_ptr (std::make_shared): a pending timer wait holds it too.
+  Deadline(const boost::asio::any_io_executor& executor, boost::asio::ip::tcp::socket& socket)
+      : timer_(executor), socket_(&socket) {}
 
   // From now on, `action` is taken if the deadline is still set `timeout` from now.
   void set(std::chrono::steady_clock::duration timeout, Action action);
@@ -31,10 +32,6 @@ class Deadline : public std::enable_shared_from_this<Deadline> {
   bool fired() const { return fired_; }
   // The socket is going away: nothing more may touch it.
   void detach();
-
-  explicit Deadline(const boost::asio::any_io_executor& executor,
-                    boost::asio::ip::tcp::socket& socket)
-      : timer_(executor), socket_(&socket) {}
 
  private:
   void arm(std::chrono::steady_clock::time_point at);

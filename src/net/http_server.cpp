@@ -38,7 +38,7 @@ struct Connection {
   explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {
     beast::error_code ignored;
     socket.non_blocking(true, ignored);  // lets write_all() try the socket at once
-    deadline = Deadline::make(socket.get_executor(), socket);
+    deadline = std::make_shared<Deadline>(socket.get_executor(), socket);
   }
   ~Connection() { deadline->detach(); }
   Connection(const Connection&) = delete;
@@ -48,9 +48,9 @@ struct Connection {
 // A set of connections owned by one event loop; only touched from that loop's thread.
 using ConnectionSet = std::unordered_set<Connection*>;
 
-class BeastResponseWriter final : public ResponseWriter {
+class SocketResponseWriter final : public ResponseWriter {
  public:
-  BeastResponseWriter(Connection& conn, bool keep_alive, std::chrono::milliseconds write_timeout)
+  SocketResponseWriter(Connection& conn, bool keep_alive, std::chrono::milliseconds write_timeout)
       : conn_(conn), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
 
   awaitable<bool> send(Response response) override {
@@ -321,7 +321,7 @@ awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beas
     answer = error_response(TransportError::MalformedRequest, 0);
   }
   if (!answer) co_return;  // the peer closed or reset: nobody to answer
-  BeastResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
+  SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
   co_await writer.send(std::move(*answer));
 }
 
@@ -377,7 +377,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     conn.busy = true;
     first = false;
     bool keep_alive = parser.keep_alive() && !stopping.load();
-    BeastResponseWriter writer{conn, keep_alive, options.idle_timeout};
+    SocketResponseWriter writer{conn, keep_alive, options.idle_timeout};
     in_flight.fetch_add(1);
     try {
       co_await handler(request, writer);

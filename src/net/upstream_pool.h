@@ -24,7 +24,7 @@ using TlsStream = boost::beast::ssl_stream<boost::asio::ip::tcp::socket>;
 struct UpstreamConnection {
   UpstreamConnection(std::variant<PlainStream, TlsStream> s, std::string key)
       : stream(std::move(s)), pool_key(std::move(key)) {
-    deadline = Deadline::make(socket().get_executor(), socket());
+    deadline = std::make_shared<Deadline>(socket().get_executor(), socket());
   }
   ~UpstreamConnection() { deadline->detach(); }
   UpstreamConnection(const UpstreamConnection&) = delete;

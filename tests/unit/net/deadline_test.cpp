@@ -36,7 +36,7 @@ struct SocketPair {
 
 TEST(DeadlineTest, APassedReadDeadlineEndsThePendingReadAndSaysSo) {
   SocketPair pair;
-  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  auto deadline = std::make_shared<Deadline>(pair.io.get_executor(), pair.server);
   deadline->set(20ms, Deadline::Action::ShutdownReceive);
   pair.start_read();
   pair.io.run_for(2s);
@@ -49,7 +49,7 @@ TEST(DeadlineTest, APassedReadDeadlineEndsThePendingReadAndSaysSo) {
 
 TEST(DeadlineTest, AClearedOrMovedDeadlineDoesNotFire) {
   SocketPair pair;
-  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  auto deadline = std::make_shared<Deadline>(pair.io.get_executor(), pair.server);
   deadline->set(10ms, Deadline::Action::Close);
   deadline->clear();
   deadline->set(10s, Deadline::Action::Close);  // moved later: the early wait sleeps on
@@ -65,7 +65,7 @@ TEST(DeadlineTest, AClearedOrMovedDeadlineDoesNotFire) {
 
 TEST(DeadlineTest, AnEarlierDeadlineReplacesALaterOne) {
   SocketPair pair;
-  auto deadline = Deadline::make(pair.io.get_executor(), pair.server);
+  auto deadline = std::make_shared<Deadline>(pair.io.get_executor(), pair.server);
   deadline->set(10s, Deadline::Action::Close);
   deadline->set(20ms, Deadline::Action::Close);
   pair.start_read();
