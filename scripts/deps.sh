@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config git curl
   libboost1.81-all-dev libssl-dev libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libcli11-dev libsqlite3-dev libhiredis-dev libpq-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libpcre2-dev clang-format python3 python3-pip nodejs npm wrk nginx-light redis-server postgresql)
+  libpcre2-dev libjemalloc-dev clang-format python3 python3-pip nodejs npm wrk nginx-light redis-server postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

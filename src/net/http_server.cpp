@@ -33,7 +33,9 @@ struct Connection {
   tcp::socket socket;
   // Read deadlines shut the receiving side (so a 408 can still go out); write deadlines close.
   std::shared_ptr<Deadline> deadline;
-  std::string head;  // the answer's head; kept across requests for its capacity
+  // The answer's next write: its head and body, or a chunk of a stream (with the held-back head
+  // before the first). Kept across requests for its capacity.
+  std::string out;
   bool busy = false;
   explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {
     beast::error_code ignored;
@@ -54,13 +56,11 @@ class SocketResponseWriter final : public ResponseWriter {
       : conn_(conn), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
 
   awaitable<bool> send(Response response) override {
-    conn_.head.clear();
-    conn_.head.reserve(512);
-    append_response_head(conn_.head, response.status, response.content_type, response.headers,
+    conn_.out.clear();
+    append_response_head(conn_.out, response.status, response.content_type, response.headers,
                          {.chunked = false, .content_length = response.body.size()}, keep_alive_);
     started_ = true;
-    std::array<asio::const_buffer, 2> message{asio::buffer(conn_.head),
-                                              asio::buffer(response.body)};
+    std::array<asio::const_buffer, 2> message{asio::buffer(conn_.out), asio::buffer(response.body)};
     const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_timeout_);
     finished_ = !ec;
     co_return !ec;
@@ -69,8 +69,8 @@ class SocketResponseWriter final : public ResponseWriter {
   awaitable<bool> begin_stream(int status, Headers headers, std::string content_type) override {
     headers.push_back({"cache-control", "no-cache"});
     // Held back until the first chunk: one write instead of two for the head and the first event.
-    frame_.clear();
-    append_response_head(frame_, status, content_type, headers, {.chunked = true}, keep_alive_);
+    conn_.out.clear();
+    append_response_head(conn_.out, status, content_type, headers, {.chunked = true}, keep_alive_);
     started_ = true;
     streaming_ = true;
     co_return true;
@@ -86,7 +86,7 @@ class SocketResponseWriter final : public ResponseWriter {
   awaitable<bool> finish(std::string_view last_data) override {
     if (!streaming_) co_return false;
     if (!last_data.empty()) append_chunk(last_data);
-    frame_ += "0\r\n\r\n";
+    conn_.out += "0\r\n\r\n";
     const bool ok = co_await send_frame();
     streaming_ = false;
     finished_ = ok;
@@ -138,21 +138,20 @@ class SocketResponseWriter final : public ResponseWriter {
   void append_chunk(std::string_view data) {
     char size[2 * sizeof(std::size_t)];
     const auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
-    frame_.append(size, end);
-    frame_ += "\r\n";
-    frame_.append(data);
-    frame_ += "\r\n";
+    conn_.out.append(size, end);
+    conn_.out += "\r\n";
+    conn_.out.append(data);
+    conn_.out += "\r\n";
   }
   awaitable<bool> send_frame() {
-    std::array<asio::const_buffer, 1> frame{asio::buffer(frame_)};
+    std::array<asio::const_buffer, 1> frame{asio::buffer(conn_.out)};
     const auto ec = co_await write_all(conn_.socket, frame, *conn_.deadline, write_timeout_);
-    frame_.clear();
+    conn_.out.clear();
     if (ec) streaming_ = false;
     co_return !ec;
   }
 
   std::chrono::milliseconds write_timeout_;
-  std::string frame_;  // what the next write sends: the held-back head and the chunk
   bool started_ = false;
   bool streaming_ = false;
   bool finished_ = false;

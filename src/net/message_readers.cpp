@@ -48,6 +48,7 @@ std::size_t RequestReader::on_chunk_body_impl(std::uint64_t, string_view body, e
 
 void ResponseReader::on_field_impl(boost::beast::http::field, string_view name, string_view value,
                                    error_code&) {
+  if (headers_.empty()) headers_.reserve(16);  // one allocation for a typical answer's fields
   Header& h = headers_.emplace_back();
   assign_lower(h.name, name);
   h.value.assign(value.data(), value.size());

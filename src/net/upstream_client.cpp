@@ -93,7 +93,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
       endpoint.tls ? decltype(UpstreamConnection::stream){std::in_place_index<1>, executor,
                                                           pool->tls_context(endpoint.ca_file)}
                    : decltype(UpstreamConnection::stream){std::in_place_index<0>, executor},
-      endpoint.pool_key());
+      endpoint.pool_key);
   auto& socket = fresh->socket();
   // Connect and handshake share the connect timeout.
   fresh->deadline->set(until(timeouts.connect, timeouts.deadline), Deadline::Action::Close);
@@ -168,7 +168,7 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
   s.timeouts = timeouts;
   auto executor = co_await asio::this_coro::executor;
   s.pool = &asio::use_service<UpstreamPool>(asio::query(executor, asio::execution::context));
-  s.conn = s.pool->take(endpoint.pool_key());
+  s.conn = s.pool->take(endpoint.pool_key);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!s.conn) {
       try {

@@ -5,10 +5,6 @@
 
 namespace sluice::net {
 
-std::string UpstreamEndpoint::pool_key() const {
-  return (tls ? "https://" : "http://") + host + ":" + std::to_string(port) + "|" + ca_file;
-}
-
 std::optional<UpstreamEndpoint> parse_base_url(std::string_view base_url, std::string ca_file) {
   auto parsed = boost::urls::parse_uri(base_url);
   if (!parsed) return std::nullopt;
@@ -28,6 +24,8 @@ std::optional<UpstreamEndpoint> parse_base_url(std::string_view base_url, std::s
     endpoint.base_path.pop_back();
   }
   endpoint.ca_file = std::move(ca_file);
+  endpoint.pool_key = (endpoint.tls ? "https://" : "http://") + endpoint.host + ":" +
+                      std::to_string(endpoint.port) + "|" + endpoint.ca_file;
   return endpoint;
 }
 

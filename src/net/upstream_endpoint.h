@@ -15,8 +15,9 @@ struct UpstreamEndpoint {
   std::string base_path;  // e.g. "/v1" or "/compatible-mode/v1", without a trailing slash
   std::string ca_file;    // "" verifies against the system store
 
-  // Identity of a pooled connection: scheme, host, port and trust, never an API key.
-  std::string pool_key() const;
+  // Identity of a pooled connection: scheme, host, port and trust, never an API key. Set once by
+  // parse_base_url, since every request looks its connection up by it.
+  std::string pool_key;
 };
 
 // Accepts http:// and https:// URLs; nullopt for anything else.

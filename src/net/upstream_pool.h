@@ -1,4 +1,4 @@
-// Idle upstream connections of one event loop, keyed by UpstreamEndpoint::pool_key(). An Asio
+// Idle upstream connections of one event loop, keyed by UpstreamEndpoint::pool_key. An Asio
 // service, so it lives and dies with its io_context and needs no lock: only that loop's thread
 // touches it. Reuse is LIFO (the most recently used connection is the least likely to be stale).
 #pragma once

@@ -43,7 +43,7 @@ TEST(ParseBaseUrlTest, HttpsDefaultsToPort443AndKeepsThePathWithoutTrailingSlash
   EXPECT_EQ(endpoint->host, "dashscope.example.com");
   EXPECT_EQ(endpoint->port, 443);
   EXPECT_EQ(endpoint->base_path, "/compatible-mode/v1");
-  EXPECT_EQ(endpoint->pool_key(), "https://dashscope.example.com:443|ca.pem");
+  EXPECT_EQ(endpoint->pool_key, "https://dashscope.example.com:443|ca.pem");
 }
 
 TEST(ParseBaseUrlTest, HttpWithExplicitPort) {
@@ -51,7 +51,7 @@ TEST(ParseBaseUrlTest, HttpWithExplicitPort) {
   ASSERT_TRUE(endpoint);
   EXPECT_FALSE(endpoint->tls);
   EXPECT_EQ(endpoint->port, 19000);
-  EXPECT_EQ(endpoint->pool_key(), "http://127.0.0.1:19000|");
+  EXPECT_EQ(endpoint->pool_key, "http://127.0.0.1:19000|");
 }
 
 TEST(ParseBaseUrlTest, RejectsOtherSchemesAndMissingHosts) {
