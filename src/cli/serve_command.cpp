@@ -88,6 +88,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   options.host = config::listen_host(config);
   options.port = config::listen_port(config);
   options.threads = config.threads;
+  options.pin_threads = config.pin_threads;
   options.body_limit = config.body_limit;
   options.drain_timeout = config.drain_timeout;
   options.request_timeout = config.request_timeout;

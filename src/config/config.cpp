@@ -300,6 +300,7 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
     config.threads = static_cast<int>(
         as_int(root["threads"], "threads", 0, "must be an integer >= 0 (0 = one per core)"));
   }
+  if (root["pin_threads"]) config.pin_threads = as_bool(root["pin_threads"], "pin_threads");
   if (root["admin_token"]) {
     config.admin_token = expand(root["admin_token"], "admin_token", env);
   } else if (auto token = env ? env("SLUICE_ADMIN_TOKEN") : std::nullopt) {
@@ -345,9 +346,10 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   if (!root || root.IsNull()) fail("channels", "is required (the configuration is empty)");
   if (!root.IsMap()) fail("", "the configuration must be a YAML map");
   check_keys(root, "",
-             {"listen", "threads", "admin_token", "storage", "channels", "keys", "fallbacks",
-              "timeouts", "body_limit", "drain_timeout", "request_timeout", "max_wait_seconds",
-              "pool", "fallback_default", "log_format", "access_log", "ledger", "pricing"});
+             {"listen", "threads", "pin_threads", "admin_token", "storage", "channels", "keys",
+              "fallbacks", "timeouts", "body_limit", "drain_timeout", "request_timeout",
+              "max_wait_seconds", "pool", "fallback_default", "log_format", "access_log", "ledger",
+              "pricing"});
   parse_scalars(root, env, config);
   if (root["ledger"]) {
     if (auto error = detail::parse_ledger(root["ledger"], config.ledger))

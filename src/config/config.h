@@ -76,7 +76,8 @@ struct LedgerConfig {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
-  int threads = 0;  // 0 = one event loop per core
+  int threads = 0;           // 0 = one event loop per core
+  bool pin_threads = false;  // each event loop on a CPU of its own (nginx's worker_cpu_affinity)
   std::string admin_token;
   std::string storage = "sqlite:./sluice.db";
   std::vector<Channel> channels;
@@ -108,8 +109,9 @@ struct ConfigError {
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 
 // Schema (every field but channels optional; unknown fields are errors, so typos never pass):
-//   listen: "host:port" | threads: n >= 0 | admin_token | storage: "sqlite:PATH" or "postgres:..."
-//   channels: [{name, base_url, api_key, account, provider (openai|dashscope|anthropic), ca_file,
+//   listen: "host:port" | threads: n >= 0 | pin_threads: bool | admin_token | storage:
+//   "sqlite:PATH" or "postgres:..." channels: [{name, base_url, api_key, account, provider
+//   (openai|dashscope|anthropic), ca_file,
 //               models: {MODEL: {rpm, rps, tpm, upstream_model}} or [MODEL, ...],
 //               weight >= 1, priority, max_in_flight >= 0, cost_multiplier > 0}]
 //   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}

@@ -12,6 +12,9 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cstring>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -46,6 +49,29 @@ struct Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 };
+
+// The CPUs this process may run on, in order (all of them if that cannot be read).
+std::vector<int> usable_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &allowed)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+// Binds the calling thread, event loop `loop`, to one CPU of `cpus`.
+void pin_loop(std::size_t loop, const std::vector<int>& cpus) {
+  if (cpus.size() < 2) return;  // nothing to choose between
+  const int cpu = cpus[loop % cpus.size()];
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (int err = pthread_setaffinity_np(pthread_self(), sizeof(one), &one); err != 0) {
+    spdlog::warn("event loop {} could not be pinned to CPU {}: {}", loop, cpu, std::strerror(err));
+  }
+}
 
 // A set of connections owned by one event loop; only touched from that loop's thread.
 using ConnectionSet = std::unordered_set<Connection*>;
@@ -229,10 +255,15 @@ void HttpServer::run() {
     keep_running.push_back(asio::make_work_guard(*impl_->loops[i]));
   }
   asio::co_spawn(*impl_->loops[0], impl_->accept_loop(), asio::detached);
+  const std::vector<int> cpus = impl_->options.pin_threads ? usable_cpus() : std::vector<int>{};
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->loops.size(); ++i) {
-    threads.emplace_back([loop = impl_->loops[i].get()] { loop->run(); });
+    threads.emplace_back([loop = impl_->loops[i].get(), i, &cpus] {
+      pin_loop(i, cpus);
+      loop->run();
+    });
   }
+  pin_loop(0, cpus);  // after the other loops started: they would inherit this thread's CPU
   impl_->loops[0]->run();
   for (auto& t : threads) t.join();
 }

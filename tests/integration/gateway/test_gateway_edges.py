@@ -269,3 +269,26 @@ def test_a_second_server_on_a_port_in_use_exits_instead_of_sharing_it(tmp_path, 
                                capture_output=True, text=True, timeout=20)
     assert sim_again.returncode == 1 and "Address already in use" in sim_again.stderr
     assert all(chat(g.url).status_code == 200 for _ in range(4))  # nobody took a share
+
+
+def single_cpu_threads(pid):
+    """The CPU of each thread of `pid` that may run on one CPU only, sorted."""
+    cpus = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        allowed = os.sched_getaffinity(int(task))
+        if len(allowed) == 1:
+            cpus.extend(allowed)
+    return sorted(cpus)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two usable CPUs")
+@pytest.mark.parametrize("pin", [False, True])
+def test_pin_threads_gives_each_event_loop_a_cpu_of_its_own(tmp_path, processes, sim, pin):
+    extra = f"threads: 2\npin_threads: {'true' if pin else 'false'}\n"
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url), extra=extra))
+    processes.append(g)
+    # Connections are dealt to the loops in turn: two requests on two connections reach both.
+    assert chat(g.url).status_code == 200 and chat(g.url).status_code == 200
+    usable = sorted(os.sched_getaffinity(0))
+    # Threads a loop starts (Asio's resolver thread) inherit its CPU: the set is what counts.
+    assert sorted(set(single_cpu_threads(g.proc.pid))) == (usable[:2] if pin else [])

@@ -81,11 +81,13 @@ max_wait_seconds: 12.5
 fallback_default: false
 log_format: text
 access_log: false
+pin_threads: true
 )");
   EXPECT_EQ(c.listen, "0.0.0.0:9090");
   EXPECT_EQ(listen_host(c), "0.0.0.0");
   EXPECT_EQ(listen_port(c), 9090);
   EXPECT_EQ(c.threads, 4);
+  EXPECT_TRUE(c.pin_threads);
   EXPECT_EQ(c.admin_token, "tok");
   EXPECT_EQ(c.storage, "sqlite::memory:");
   ASSERT_EQ(c.channels.size(), 2u);
@@ -137,6 +139,7 @@ TEST(ParseConfigTest, DefaultsForMinimalConfiguration) {
   EXPECT_EQ(listen_host(c), "127.0.0.1");
   EXPECT_EQ(listen_port(c), 8080);
   EXPECT_EQ(c.threads, 0);
+  EXPECT_FALSE(c.pin_threads);
   EXPECT_EQ(c.admin_token, "");
   EXPECT_EQ(c.storage, "sqlite:./sluice.db");
   EXPECT_EQ(c.body_limit, 8u << 20);
@@ -213,7 +216,8 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"", "channels: is required (the configuration is empty)"},
         ErrorCase{"- a\n", "the configuration must be a YAML map"},
         ErrorCase{"listn: x\n" + kCh,
-                  "listn: unknown field (expected one of: listen, threads, admin_token, storage, "
+                  "listn: unknown field (expected one of: listen, threads, pin_threads, "
+                  "admin_token, storage, "
                   "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
                   "request_timeout, max_wait_seconds, pool, fallback_default, log_format, "
                   "access_log, ledger, pricing)"},
@@ -254,6 +258,7 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"max_wait_seconds: soon\n" + kCh, "max_wait_seconds: must be a number"},
         ErrorCase{"max_wait_seconds: -1\n" + kCh, "max_wait_seconds: must be >= 0"},
         ErrorCase{"fallback_default: maybe\n" + kCh, "fallback_default: must be true or false"},
+        ErrorCase{"pin_threads: 2\n" + kCh, "pin_threads: must be true or false"},
         ErrorCase{"log_format: xml\n" + kCh, "log_format: must be json or text"},
         ErrorCase{"listen: '127.0.0.1:1'\n", "channels: is required"},
         ErrorCase{"channels: []\n", "channels: must be a non-empty list"},
