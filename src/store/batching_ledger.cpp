@@ -1,6 +1,8 @@
 #include "store/batching_ledger.h"
 
+#include <algorithm>
 #include <iterator>
+#include <thread>
 #include <utility>
 
 namespace sluice::store {
@@ -53,16 +55,25 @@ ports::StoreStatus BatchingLedger::write_buffered() {
     std::lock_guard lock(mutex_);
     batch.swap(buffer_);
   }
-  if (batch.empty()) return {};
-  const std::size_t n = batch.size();
-  auto st = inner_.append(batch);
+  // In slices with a yield between them: a whole interval's rows (4,000 at 40k requests/s) took
+  // this thread 3-4 ms, and an event loop woken on the same CPU waited all of it (the scheduler
+  // lets a thread finish its time slice before an ordinary wakeup), and so did every request on
+  // that loop. After each slice a waiting loop gets the CPU first.
+  std::size_t written = 0;
+  ports::StoreStatus st;
+  while (written < batch.size()) {
+    if (written > 0) std::this_thread::yield();
+    const std::size_t n = std::min(kRowsPerSlice, batch.size() - written);
+    st = inner_.append(std::span<const ports::UsageRow>(batch).subspan(written, n));
+    if (!st) break;
+    written += n;
+  }
   std::lock_guard lock(mutex_);
-  if (st) {
-    stats_.written += n;
-  } else {
+  stats_.written += written;
+  if (!st) {
     ++stats_.failed_batches;
-    // Put the batch back in front, so rows still reach `inner_` in append order.
-    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin()),
+    // Put the rest back in front, so rows still reach `inner_` in append order.
+    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin() + written),
                    std::make_move_iterator(batch.end()));
   }
   return st;

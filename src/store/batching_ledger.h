@@ -1,5 +1,6 @@
 // Writes usage rows off the hot path: append() only copies rows into a buffer, and a background
-// thread hands the buffer to the wrapped ledger every `interval` (one transaction per batch).
+// thread hands the buffer to the wrapped ledger every `interval`, kRowsPerSlice rows per call
+// (one transaction each).
 //
 // Durability: a row appended more than one interval (plus one batch write) ago is in the wrapped
 // ledger, so `kill -9` loses at most the last interval. The destructor (SIGTERM path) and flush()
@@ -25,6 +26,9 @@ enum class LedgerSync {
   kBatched,       // `ledger.sync: batched` (default)
   kEveryRequest,  // `ledger.sync: every_request`
 };
+
+// Rows per call to the wrapped ledger when a batch is written.
+inline constexpr std::size_t kRowsPerSlice = 256;
 
 struct BatchingOptions {
   std::chrono::milliseconds interval{100};

@@ -21,7 +21,9 @@ class RecordingLedger final : public test_support::ReportlessLedger {
   StoreStatus append(std::span<const UsageRow> rows) override {
     std::lock_guard lock(mutex_);
     ++batches_;
-    if (fail_next_ > 0) {
+    if (succeed_first_ > 0) {
+      --succeed_first_;
+    } else if (fail_next_ > 0) {
       --fail_next_;
       return ports::StoreError{ports::StoreError::Code::kUnavailable, "disk on fire"};
     }
@@ -43,9 +45,11 @@ class RecordingLedger final : public test_support::ReportlessLedger {
     std::lock_guard lock(mutex_);
     return batches_;
   }
-  void fail_next(int n) {
+  // The next `n` calls fail, after `succeed_first` calls that do not.
+  void fail_next(int n, int succeed_first = 0) {
     std::lock_guard lock(mutex_);
     fail_next_ = n;
+    succeed_first_ = succeed_first;
   }
 
  private:
@@ -54,6 +58,7 @@ class RecordingLedger final : public test_support::ReportlessLedger {
   std::vector<UsageRow> rows_;
   int batches_ = 0;
   int fail_next_ = 0;
+  int succeed_first_ = 0;
 };
 
 UsageRow row(std::string id) {
@@ -111,6 +116,44 @@ TEST(BatchingLedger, FailedBatchIsKeptAndRetriedInOrder) {
   EXPECT_EQ(stats.failed_batches, 1u);
   EXPECT_EQ(stats.written, 2u);
   EXPECT_EQ(stats.buffered, 0u);
+}
+
+std::vector<std::string> numbered_ids(std::size_t n) {
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i) ids.push_back(std::to_string(i));
+  return ids;
+}
+
+TEST(BatchingLedger, LargeBatchIsWrittenInSlicesInOrder) {
+  RecordingLedger inner;
+  const std::size_t n = 2 * kRowsPerSlice + 7;
+  {
+    BatchingLedger ledger(inner, kNeverOnItsOwn);
+    for (const auto& id : numbered_ids(n)) ASSERT_TRUE(ledger.append_one(row(id)));
+    EXPECT_TRUE(ledger.flush());
+    EXPECT_EQ(ledger.stats().written, n);
+  }
+  EXPECT_EQ(inner.ids(), numbered_ids(n));
+  EXPECT_EQ(inner.batches(), 3);
+}
+
+TEST(BatchingLedger, SliceFailureKeepsTheRestForTheNextWriteInOrder) {
+  RecordingLedger inner;
+  const std::size_t n = 2 * kRowsPerSlice + 7;
+  BatchingLedger ledger(inner, kNeverOnItsOwn);
+  for (const auto& id : numbered_ids(n)) ASSERT_TRUE(ledger.append_one(row(id)));
+  inner.fail_next(1, /*succeed_first=*/1);
+  EXPECT_FALSE(ledger.flush());
+  auto stats = ledger.stats();
+  EXPECT_EQ(stats.written, kRowsPerSlice);  // the first slice is in
+  EXPECT_EQ(stats.buffered, n - kRowsPerSlice);
+  EXPECT_EQ(stats.failed_batches, 1u);
+  ASSERT_TRUE(ledger.append_one(row("last")));
+  EXPECT_TRUE(ledger.flush());
+  auto expected = numbered_ids(n);
+  expected.push_back("last");
+  EXPECT_EQ(inner.ids(), expected);
+  EXPECT_EQ(ledger.stats().written, n + 1);
 }
 
 TEST(BatchingLedger, RefusesRowsBeyondTheBufferBound) {
