@@ -8,6 +8,45 @@ namespace {
 
 constexpr std::size_t kMaxBody = 64 * 1024 * 1024;
 
+// What one piece of the upstream stream becomes for the client. Events passed on unchanged stay a
+// view while they are contiguous (the usual case: nothing renamed or left out), so they are not
+// copied on their way to the writer; the first changed or non-adjacent event turns the output
+// into a copy.
+class PieceOutput {
+ public:
+  void pass(std::string_view raw) {
+    if (!copied_ && view_.empty()) {
+      view_ = raw;
+    } else if (!copied_ && view_.data() + view_.size() == raw.data()) {
+      view_ = std::string_view(view_.data(), view_.size() + raw.size());
+    } else {
+      copy();
+      text_.append(raw);
+    }
+  }
+  // An event that replaces one of the upstream's.
+  void add(std::string_view changed) {
+    copy();
+    text_.append(changed);
+  }
+  std::string_view bytes() const { return copied_ ? std::string_view(text_) : view_; }
+  void clear() {
+    view_ = {};
+    text_.clear();
+    copied_ = false;
+  }
+
+ private:
+  void copy() {
+    if (copied_) return;
+    text_.assign(view_);
+    copied_ = true;
+  }
+  std::string_view view_;
+  std::string text_;
+  bool copied_ = false;
+};
+
 std::string_view content_type_of(const net::UpstreamCall& call) {
   auto type = net::find_header(call.headers(), "content-type");
   return type.empty() ? std::string_view("application/json") : type;
@@ -78,13 +117,13 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     co_return AttemptResult::Answered;
   }
   const bool rename = ctx.served_model != ctx.parsed.model;
-  std::string out;
-  std::string tail;  // the last piece's events, sent with the end of the body in one write
+  // Each piece's events. The last piece's go out with the end of the body, in one write; they
+  // point into `piece`, which stays valid until the next read.
+  PieceOutput out;
   bool saw_done = false;
   for (;;) {
     reader.feed(piece);
     out.clear();
-    out.reserve(piece.size());  // the events of this piece, about as long as the piece itself
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
@@ -93,24 +132,23 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
         if (!info.usage.known && !info.done) tally_stream_chunk(ctx, event->data);
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
         if (rename && !info.done) {
-          out += "data: " + proto::with_model(event->data, ctx.served_model) + "\n\n";
+          out.add("data: " + proto::with_model(event->data, ctx.served_model) + "\n\n");
           continue;
         }
       }
-      out.append(event->raw);
+      out.pass(event->raw);
     }
-    if (call.body_done()) {  // nothing more will come: end the answer with these events
-      tail.swap(out);
-      break;
-    }
-    if (!out.empty() && !co_await ctx.writer.write(out)) {
+    if (call.body_done()) break;  // nothing more will come: end the answer with these events
+    if (!out.bytes().empty() && !co_await ctx.writer.write(out.bytes())) {
       ctx.status = 499;  // the client left: the upstream still bills what it generates
       co_await read_usage_after_disconnect(ctx, call, reader);
       co_return AttemptResult::Answered;
     }
+    out.clear();  // its view would not survive the read
     std::tie(failure, piece) = co_await call.read_some();
     if (failure != net::UpstreamFailure::None || piece.empty()) break;
   }
+  std::string tail;
   if (failure != net::UpstreamFailure::None || !saw_done) {
     ctx.upstream_failure =
         failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
@@ -119,11 +157,13 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     ctx.upstream_broke_mid_answer = true;
     auto error = proto::bad_gateway("The upstream stream broke off mid-answer (" +
                                     ctx.upstream_error + "); the answer is incomplete.");
+    tail.assign(out.bytes());
     tail += proto::to_sse_event(error);
     ctx.status = 502;
   }
   record_usage(ctx);  // before the stream's end: with ledger.sync every_request nothing is lost
-  if (!co_await ctx.writer.finish(tail) && ctx.status == 200) ctx.status = 499;
+  const std::string_view last = tail.empty() ? out.bytes() : std::string_view(tail);
+  if (!co_await ctx.writer.finish(last) && ctx.status == 200) ctx.status = 499;
   co_return AttemptResult::Answered;
 }
 

@@ -11,28 +11,42 @@ bool is_eol(char c) { return c == '\n' || c == '\r'; }
 
 }  // namespace
 
+void SseReader::own_input() {
+  buffer_.assign(input_.substr(consumed_));
+  scanned_ -= consumed_;
+  consumed_ = 0;
+  owned_ = true;
+  input_ = buffer_;
+}
+
 void SseReader::feed(std::string_view bytes) {
-  // Compacting only once the consumed prefix is at least half the buffer keeps the copying
-  // amortised O(1) per byte, and memory bounded by twice the unconsumed bytes plus one feed.
-  if (consumed_ == buffer_.size()) {
-    buffer_.clear();
-    scanned_ = 0;
+  if (consumed_ == input_.size()) {  // nothing pending: read the new bytes where they are
+    input_ = bytes;
+    owned_ = false;
     consumed_ = 0;
-  } else if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
+    scanned_ = 0;
+    return;
+  }
+  if (!owned_) {
+    own_input();
+  } else if (consumed_ >= buffer_.size() / 2) {
+    // Compacting only once the consumed prefix is at least half the buffer keeps the copying
+    // amortised O(1) per byte, and memory bounded by twice the unconsumed bytes plus one feed.
     buffer_.erase(0, consumed_);
     scanned_ -= consumed_;
     consumed_ = 0;
   }
   buffer_.append(bytes);
+  input_ = buffer_;
 }
 
-std::string_view SseReader::pending() const { return std::string_view(buffer_).substr(consumed_); }
+std::string_view SseReader::pending() const { return input_.substr(consumed_); }
 
 std::optional<SseEvent> SseReader::next() {
   // The scan state lives in locals inside the loop: member stores would be repeated on every
   // byte, because char reads may alias them.
-  const char* const data = buffer_.data();
-  const std::size_t size = buffer_.size();
+  const char* const data = input_.data();
+  const std::size_t size = input_.size();
   bool line_start = line_start_;
   bool after_cr = after_cr_;
   std::size_t end = 0;
@@ -75,11 +89,12 @@ std::optional<SseEvent> SseReader::next() {
     scanned_ = p;
     line_start_ = line_start;
     after_cr_ = after_cr;
+    if (!owned_ && consumed_ < size) own_input();  // the caller's bytes may go after this
     return std::nullopt;
   }
 
   SseEvent event;
-  event.raw = std::string_view(buffer_).substr(consumed_, end - consumed_);
+  event.raw = input_.substr(consumed_, end - consumed_);
   consumed_ = end;
   scanned_ = end;
   line_start_ = true;

@@ -22,25 +22,35 @@ struct SseEvent {
 // back in exactly one `raw`. A blank line ending in a lone \r at the very end of the input is held
 // until the next byte shows whether a \n belongs to it (or until finish()). Memory stays bounded by
 // the largest incomplete event: consumed bytes are compacted away, and total work is O(bytes fed).
+// Bytes fed while nothing is pending are read where they are, not copied: they must stay valid
+// until next() has returned nullopt (which copies an incomplete remainder) or the next feed().
 // Not thread-safe; one reader per stream.
 class SseReader {
  public:
-  // Appends bytes. Invalidates views returned by earlier next() calls.
+  // Appends bytes (see above for how long they must stay valid). Invalidates views returned by
+  // earlier next() calls.
   void feed(std::string_view bytes);
-  // The next complete event, or nullopt when only an incomplete one is buffered. Views stay valid
-  // until the next feed() or next() call.
+  // The next complete event, or nullopt when only an incomplete one is buffered. `raw` (and so
+  // `event` and a one-line `data`) points into the fed bytes or the reader's copy of them: valid
+  // until the next feed() and while the fed bytes are. A `data` joined from several lines is
+  // valid until the next next() call.
   std::optional<SseEvent> next();
   // Bytes of the incomplete event (e.g. to report a truncated stream).
   std::string_view pending() const;
-  // Bytes held (consumed and not yet compacted, plus pending); for tests and metrics.
-  std::size_t buffered_bytes() const { return buffer_.size(); }
+  // Bytes copied and held (consumed and not yet compacted, plus pending); for tests and metrics.
+  std::size_t buffered_bytes() const { return owned_ ? buffer_.size() : 0; }
   // Declares the end of input, so a final lone \r terminator need not wait for a \n.
   void finish() { finished_ = true; }
 
  private:
-  std::string buffer_;
-  std::size_t consumed_ = 0;  // bytes of buffer_ already returned as events
-  std::size_t scanned_ = 0;   // bytes of buffer_ already searched for an event end
+  // Copies the caller's unconsumed bytes into buffer_, so they may go.
+  void own_input();
+
+  std::string_view input_;    // the bytes being read: buffer_, or the caller's when owned_ is false
+  std::string buffer_;        // the copy of what was fed, while an event is incomplete
+  bool owned_ = false;        // input_ is buffer_
+  std::size_t consumed_ = 0;  // bytes of input_ already returned as events
+  std::size_t scanned_ = 0;   // bytes of input_ already searched for an event end
   bool line_start_ = true;    // scan state at scanned_: at the start of a line
   bool after_cr_ = false;     // scan state at scanned_: a line just ended with \r (\n may follow)
   bool finished_ = false;

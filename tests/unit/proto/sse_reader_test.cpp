@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,24 @@ TEST(SseReaderTest, IncompleteEventStaysPending) {
   reader.feed("tial\"}\n");
   EXPECT_FALSE(reader.next().has_value());
   EXPECT_EQ(reader.pending(), "data: {\"partial\"}\n");
+}
+
+TEST(SseReaderTest, CompleteEventsAreReadInPlaceAndARemainderIsCopiedBeforeTheCallerReuses) {
+  SseReader reader;
+  std::string piece = "data: a\n\ndata: b";
+  reader.feed(piece);
+  const auto first = reader.next();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->raw.data(), piece.data());  // no copy
+  EXPECT_EQ(reader.buffered_bytes(), 0u);
+  EXPECT_FALSE(reader.next().has_value());  // keeps its own copy of "data: b"
+  EXPECT_EQ(reader.buffered_bytes(), 7u);
+  std::fill(piece.begin(), piece.end(), 'x');  // the caller reads its next piece into the buffer
+  reader.feed("\n\n");
+  const auto second = reader.next();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->raw, "data: b\n\n");
+  EXPECT_EQ(second->data, "b");
 }
 
 TEST(SseReaderTest, TrailingLoneCarriageReturnWaitsForNextByteOrFinish) {
