@@ -333,12 +333,6 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
   }
   if (root["pool"]) parse_pool(root["pool"], config.pool);
   if (root["access_log"]) config.access_log = as_bool(root["access_log"], "access_log");
-  if (root["log_format"]) {
-    config.log_format = as_string(root["log_format"], "log_format");
-    if (config.log_format != "json" && config.log_format != "text") {
-      fail("log_format", "must be json or text");
-    }
-  }
 }
 
 Config parse_root(const YAML::Node& root, const EnvLookup& env) {
@@ -348,8 +342,7 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   check_keys(root, "",
              {"listen", "threads", "pin_threads", "admin_token", "storage", "channels", "keys",
               "fallbacks", "timeouts", "body_limit", "drain_timeout", "request_timeout",
-              "max_wait_seconds", "pool", "fallback_default", "log_format", "access_log", "ledger",
-              "pricing"});
+              "max_wait_seconds", "pool", "fallback_default", "access_log", "ledger", "pricing"});
   parse_scalars(root, env, config);
   if (root["ledger"]) {
     if (auto error = detail::parse_ledger(root["ledger"], config.ledger))

@@ -91,7 +91,6 @@ struct Config {
   double max_wait_seconds = 30;
   bool fallback_default = true;
   PoolSettings pool;
-  std::string log_format = "json";
   // One JSON line per request on stdout. Off, the line is not even built (a benchmark's setting,
   // like nginx's `access_log off`; usage rows and metrics still count every request).
   bool access_log = true;
@@ -117,7 +116,7 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 //   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}
 //   timeouts: {connect, first_byte, idle, total} and drain_timeout, request_timeout: durations
 //   ("500ms", "5s", "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" |
-//   max_wait_seconds | fallback_default: bool | log_format: json|text | access_log: bool. A
+//   max_wait_seconds | fallback_default: bool | access_log: bool. A
 //   relative ca_file is relative to the working directory.
 //   ledger: {flush_interval: duration, sync: batched|every_request}
 //   pricing: {replace_builtin: bool, models: {MODEL: {input, output, cached_input,

@@ -79,7 +79,6 @@ body_limit: 1MiB
 drain_timeout: 2s
 max_wait_seconds: 12.5
 fallback_default: false
-log_format: text
 access_log: false
 pin_threads: true
 )");
@@ -129,7 +128,6 @@ pin_threads: true
   EXPECT_EQ(c.drain_timeout.count(), 2000);
   EXPECT_DOUBLE_EQ(c.max_wait_seconds, 12.5);
   EXPECT_FALSE(c.fallback_default);
-  EXPECT_EQ(c.log_format, "text");
   EXPECT_FALSE(c.access_log);
 }
 
@@ -148,7 +146,6 @@ TEST(ParseConfigTest, DefaultsForMinimalConfiguration) {
   EXPECT_EQ(c.drain_timeout.count(), 15000);
   EXPECT_TRUE(c.fallback_default);
   EXPECT_TRUE(c.access_log);
-  EXPECT_EQ(c.log_format, "json");
   EXPECT_TRUE(c.keys.empty());
   EXPECT_TRUE(c.fallbacks.empty());
   EXPECT_EQ(c.channels[0].models.count("qwen3-max"), 1u);
@@ -219,7 +216,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "listn: unknown field (expected one of: listen, threads, pin_threads, "
                   "admin_token, storage, "
                   "channels, keys, fallbacks, timeouts, body_limit, drain_timeout, "
-                  "request_timeout, max_wait_seconds, pool, fallback_default, log_format, "
+                  "request_timeout, max_wait_seconds, pool, fallback_default, "
                   "access_log, ledger, pricing)"},
         ErrorCase{"listen: localhost\n" + kCh,
                   "listen: must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)"},
@@ -259,7 +256,6 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"max_wait_seconds: -1\n" + kCh, "max_wait_seconds: must be >= 0"},
         ErrorCase{"fallback_default: maybe\n" + kCh, "fallback_default: must be true or false"},
         ErrorCase{"pin_threads: 2\n" + kCh, "pin_threads: must be true or false"},
-        ErrorCase{"log_format: xml\n" + kCh, "log_format: must be json or text"},
         ErrorCase{"listen: '127.0.0.1:1'\n", "channels: is required"},
         ErrorCase{"channels: []\n", "channels: must be a non-empty list"},
         ErrorCase{"channels: {a: 1}\n", "channels: must be a non-empty list"},
