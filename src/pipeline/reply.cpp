@@ -30,7 +30,8 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) 
   ctx.status = response.status;
   ctx.first_byte_sent = true;
   record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
-  co_await ctx.writer.send(std::move(response));
+  // The log and metrics say when the answer could not be delivered, as for a stream's last write.
+  if (!co_await ctx.writer.send(std::move(response)) && ctx.status == 200) ctx.status = 499;
 }
 
 boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error) {

@@ -1,11 +1,13 @@
 """The gateway's edges: request ids sent upstream, body limits, malformed HTTP, the access log,
-embeddings, `sluice check`, the embedded default, and SIGHUP with connections open."""
+embeddings, `sluice check`, the embedded default, SIGHUP with connections open, pinned event
+loops, and an answer its client did not wait for."""
 import http.client
 import json
 import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 
 import httpx
@@ -292,3 +294,25 @@ def test_pin_threads_gives_each_event_loop_a_cpu_of_its_own(tmp_path, processes,
     usable = sorted(os.sched_getaffinity(0))
     # Threads a loop starts (Asio's resolver thread) inherit its CPU: the set is what counts.
     assert sorted(set(single_cpu_threads(g.proc.pid))) == (usable[:2] if pin else [])
+
+
+def test_plain_answer_to_a_client_that_reset_is_logged_499(tmp_path, processes):
+    slow = start_sim(tmp_path, latency_ms=300)
+    processes.append(slow)
+    g = start_gateway(tmp_path, config(channel("sim0", slow.url)))
+    processes.append(g)
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+    with socket.create_connection(("127.0.0.1", port_of(g.url))) as s:
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                  KEY.encode() + b"\r\nContent-Type: application/json\r\nx-request-id: gone-1\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        # Close with a reset while the upstream is still answering: the answer cannot be sent.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    def logged():
+        lines = [json.loads(l) for l in g.output().splitlines() if l.startswith("{")]
+        return next((l for l in lines if l["request_id"] == "gone-1"), None)
+
+    wait_until(lambda: logged() is not None)
+    assert logged()["status"] == 499
+    assert chat(g.url).status_code == 200  # and the gateway keeps serving
