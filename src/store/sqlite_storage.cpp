@@ -156,6 +156,7 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
     if (auto st = db->exec("PRAGMA journal_mode=WAL"); !st) return st.error();
   }
   if (auto st = db->exec("PRAGMA synchronous=NORMAL"); !st) return st.error();
+  if (auto st = db->exec("PRAGMA wal_autocheckpoint=8000"); !st) return st.error();
   if (auto v = migrate(*db, sqlite_migrations()); !v) return v.error();
 
   auto stmts = std::make_unique<Statements>();
@@ -165,7 +166,6 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
   auto spend = db->prepare("UPDATE api_keys SET spent_nano_usd = spent_nano_usd + ? WHERE id = ?");
   if (!find) return find.error();
   if (!insert) return insert.error();
-  if (!insert_many) return insert_many.error();
   if (!insert_many) return insert_many.error();
   if (!spend) return spend.error();
   stmts->find_by_hash = std::move(*find);
