@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/system/system_error.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -92,6 +93,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   options.body_limit = config.body_limit;
   options.drain_timeout = config.drain_timeout;
   options.request_timeout = config.request_timeout;
+  const config::Config started_with = config;  // what a reload cannot change is compared to this
   pipeline::Gateway gateway{runtime_or_throw(std::move(config)), &key_services};
   // The pool's admin routes read the current snapshot's pool (a reload may replace it).
   admin.set_pool_snapshot([&gateway] {
@@ -137,8 +139,16 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
                        auto* bad = std::get_if<std::string>(&built)) {
               spdlog::error("SIGHUP: new configuration refused, old one kept: {}", *bad);
             } else {
-              gateway.reload(std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built)));
+              auto runtime = std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
+              const auto kept = config::restart_only_changes(started_with, runtime->config);
+              gateway.reload(std::move(runtime));
               spdlog::info("SIGHUP: configuration reloaded from {}", config_path);
+              if (!kept.empty()) {
+                spdlog::warn(
+                    "SIGHUP: {} changed and take effect on restart; until then the "
+                    "server keeps the values it started with",
+                    fmt::join(kept, ", "));
+              }
             }
           }
           signals.async_wait(on_signal);

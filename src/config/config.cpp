@@ -421,6 +421,23 @@ std::variant<Config, ConfigError> load_config_file(const std::string& path) {
   });
 }
 
+std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded) {
+  std::vector<std::string> changed;
+  const auto note = [&](bool differs, const char* field) {
+    if (differs) changed.emplace_back(field);
+  };
+  note(running.listen != loaded.listen, "listen");
+  note(running.threads != loaded.threads, "threads");
+  note(running.pin_threads != loaded.pin_threads, "pin_threads");
+  note(running.admin_token != loaded.admin_token, "admin_token");
+  note(running.storage != loaded.storage, "storage");
+  note(running.body_limit != loaded.body_limit, "body_limit");
+  note(running.drain_timeout != loaded.drain_timeout, "drain_timeout");
+  note(running.request_timeout != loaded.request_timeout, "request_timeout");
+  note(running.ledger != loaded.ledger, "ledger");
+  return changed;
+}
+
 std::string listen_host(const Config& config) {
   const auto split = values::split_host_port(config.listen);
   return split ? split->host : std::string();

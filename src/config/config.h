@@ -72,6 +72,7 @@ struct Timeouts {
 struct LedgerConfig {
   std::chrono::milliseconds flush_interval{100};
   bool sync_every_request = false;  // `sync: every_request`; default `batched`
+  bool operator==(const LedgerConfig&) const = default;
 };
 
 struct Config {
@@ -108,16 +109,16 @@ struct ConfigError {
 using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
 
 // Schema (every field but channels optional; unknown fields are errors, so typos never pass):
-//   listen: "host:port" | threads: n >= 0 | pin_threads: bool | admin_token | storage:
-//   "sqlite:PATH" or "postgres:..." channels: [{name, base_url, api_key, account, provider
-//   (openai|dashscope|anthropic), ca_file,
+//   listen: "host:port" | threads: n >= 0 | pin_threads: bool | admin_token
+//   storage: "sqlite:PATH" or "postgres:..."
+//   channels: [{name, base_url, api_key, account, provider (openai|dashscope|anthropic), ca_file,
 //               models: {MODEL: {rpm, rps, tpm, upstream_model}} or [MODEL, ...],
 //               weight >= 1, priority, max_in_flight >= 0, cost_multiplier > 0}]
 //   keys: [{key, name, models: [MODEL, ...]}] | fallbacks: {MODEL: [MODEL, ...]}
 //   timeouts: {connect, first_byte, idle, total} and drain_timeout, request_timeout: durations
 //   ("500ms", "5s", "2m", or a bare number of seconds) | body_limit: bytes or "8MiB"/"8MB" |
-//   max_wait_seconds | fallback_default: bool | access_log: bool. A
-//   relative ca_file is relative to the working directory.
+//   max_wait_seconds | fallback_default: bool | access_log: bool. A relative ca_file is relative
+//   to the working directory.
 //   ledger: {flush_interval: duration, sync: batched|every_request}
 //   pricing: {replace_builtin: bool, models: {MODEL: {input, output, cached_input,
 //             max_output_tokens} or {tiers: [{up_to_input_tokens, input, output, cached_input}],
@@ -129,6 +130,11 @@ std::variant<Config, ConfigError> parse_config(std::string_view yaml_text,
                                                const EnvLookup& env_lookup);
 // Reads the file and parses it with getenv as the lookup.
 std::variant<Config, ConfigError> load_config_file(const std::string& path);
+
+// The settings of `loaded` that differ from `running` and that a reload cannot apply: the server
+// keeps listening, running its loops, storing and serving the admin API with those it started
+// with. Their field names, in schema order; empty when a reload applies everything.
+std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded);
 
 // Split of Config::listen ("host:port", "[::1]:port"); validated by parse_config.
 std::string listen_host(const Config& config);

@@ -316,3 +316,18 @@ def test_plain_answer_to_a_client_that_reset_is_logged_499(tmp_path, processes):
     wait_until(lambda: logged() is not None)
     assert logged()["status"] == 499
     assert chat(g.url).status_code == 200  # and the gateway keeps serving
+
+
+def test_sighup_names_the_settings_that_wait_for_a_restart(tmp_path, processes, sim):
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    started = g.config_path.read_text()
+    assert KEY in started and "threads:" not in started and "body_limit:" not in started
+    g.config_path.write_text(started.replace(KEY, "sk-after-reload") +
+                             "threads: 3\nbody_limit: 1KiB\n")
+    g.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "take effect on restart" in g.output())
+    assert "SIGHUP: threads, body_limit changed and take effect on restart" in g.output()
+    # The rest of the new configuration is live; the body limit is still the one it started with.
+    big = {"model": "qwen3-max", "messages": [{"role": "user", "content": "x" * 4096}]}
+    assert chat(g.url, big, key="sk-after-reload").status_code == 200

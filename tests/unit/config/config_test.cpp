@@ -393,5 +393,27 @@ TEST(LoadConfigFileTest, RejectsCaFileWithoutPemCertificateNamingTheField) {
   std::remove(ca.c_str());
 }
 
+TEST(RestartOnlyChangesTest, NamesWhatAReloadCannotApplyAndNothingElse) {
+  const Config running = parse_ok(kMinimal);
+  EXPECT_TRUE(restart_only_changes(running, running).empty());
+  Config loaded = running;
+  loaded.channels[0].weight = 5;  // a reload applies these
+  loaded.max_wait_seconds = 3;
+  loaded.access_log = false;
+  EXPECT_TRUE(restart_only_changes(running, loaded).empty());
+  loaded.listen = "127.0.0.1:9999";
+  loaded.threads = 3;
+  loaded.pin_threads = true;
+  loaded.admin_token = "new";
+  loaded.storage = "sqlite:other.db";
+  loaded.body_limit = 1;
+  loaded.drain_timeout = std::chrono::milliseconds(1);
+  loaded.request_timeout = std::chrono::milliseconds(1);
+  loaded.ledger.sync_every_request = true;
+  EXPECT_EQ(restart_only_changes(running, loaded),
+            (std::vector<std::string>{"listen", "threads", "pin_threads", "admin_token", "storage",
+                                      "body_limit", "drain_timeout", "request_timeout", "ledger"}));
+}
+
 }  // namespace
 }  // namespace sluice::config
