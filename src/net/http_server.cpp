@@ -50,7 +50,7 @@ struct Connection {
   Connection& operator=(const Connection&) = delete;
 };
 
-// The CPUs this process may run on, in order (all of them if that cannot be read).
+// The CPUs this process may run on, in order; none (so nothing is pinned) if that cannot be read.
 std::vector<int> usable_cpus() {
   std::vector<int> cpus;
   cpu_set_t allowed;
