@@ -108,15 +108,21 @@ def test_total_timeout_ends_a_steady_stream_with_an_error_event(tmp_path, proces
     assert "total_timeout" in json.loads(events[-1])["error"]["message"]
 
 
-def test_first_event_after_an_early_head_waits_for_first_byte_not_idle(tmp_path, processes):
-    # The head comes at once, the first event after 600 ms: within first_byte (3s) but past idle
-    # (300ms). The wait for the first event is the first-byte timeout's.
-    upstream = ScriptedUpstream(first_event_delay=0.6)
+def stream_from_a_late_first_event(tmp_path, processes, delay, timeouts):
+    """A streamed chat through an upstream that sends its head at once, its first event after
+    `delay` seconds."""
+    upstream = ScriptedUpstream(first_event_delay=delay)
     processes.append(upstream)
     g = start_gateway(tmp_path, config(channel("thinker", upstream.url),
-                                       extra="timeouts: {first_byte: 3s, idle: 300ms}\n"))
+                                       extra=f"timeouts: {timeouts}\n"))
     processes.append(g)
-    r = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+    return chat(g.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+
+
+def test_first_event_after_an_early_head_waits_for_first_byte_not_idle(tmp_path, processes):
+    # The first event after 600 ms: within first_byte (3s) but past idle (300ms). The wait for the
+    # first event is the first-byte timeout's.
+    r = stream_from_a_late_first_event(tmp_path, processes, 0.6, "{first_byte: 3s, idle: 300ms}")
     assert r.status_code == 200, r.text
     events = sse_events(r.text)
     assert events[-1] == "[DONE]"
@@ -124,11 +130,6 @@ def test_first_event_after_an_early_head_waits_for_first_byte_not_idle(tmp_path,
 
 
 def test_first_event_later_than_first_byte_timeout_is_a_504(tmp_path, processes):
-    upstream = ScriptedUpstream(first_event_delay=1.5)
-    processes.append(upstream)
-    g = start_gateway(tmp_path, config(channel("thinker", upstream.url),
-                                       extra="timeouts: {first_byte: 400ms, idle: 5s}\n"))
-    processes.append(g)
-    r = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+    r = stream_from_a_late_first_event(tmp_path, processes, 1.5, "{first_byte: 400ms, idle: 5s}")
     assert r.status_code == 504
     assert "first_byte_timeout" in r.json()["error"]["message"]
