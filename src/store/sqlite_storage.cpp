@@ -156,7 +156,6 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
     if (auto st = db->exec("PRAGMA journal_mode=WAL"); !st) return st.error();
   }
   if (auto st = db->exec("PRAGMA synchronous=NORMAL"); !st) return st.error();
-  if (auto st = db->exec("PRAGMA wal_autocheckpoint=8000"); !st) return st.error();
   if (auto v = migrate(*db, sqlite_migrations()); !v) return v.error();
 
   auto stmts = std::make_unique<Statements>();
