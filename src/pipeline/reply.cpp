@@ -19,14 +19,10 @@ net::Headers answer_headers(const RequestContext& ctx) {
 
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) {
   if (ctx.first_byte_sent) co_return;
-  auto headers = answer_headers(ctx);
-  if (response.headers.empty()) {
-    response.headers = std::move(headers);
-  } else {
-    headers.insert(headers.end(), std::make_move_iterator(response.headers.begin()),
-                   std::make_move_iterator(response.headers.end()));
-    response.headers = std::move(headers);
-  }
+  auto headers = answer_headers(ctx);  // the gateway's first, then the answer's own
+  headers.insert(headers.end(), std::make_move_iterator(response.headers.begin()),
+                 std::make_move_iterator(response.headers.end()));
+  response.headers = std::move(headers);
   ctx.status = response.status;
   ctx.first_byte_sent = true;
   record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
