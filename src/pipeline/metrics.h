@@ -2,6 +2,8 @@
 // uncontended lock per request; nothing here is on the per-chunk path.
 #pragma once
 
+#include "sync/adaptive_mutex.h"
+
 #include <array>
 #include <atomic>
 #include <map>
@@ -36,7 +38,7 @@ class Metrics {
   std::string render() const;
 
  private:
-  mutable std::mutex mutex_;
+  mutable sync::AdaptiveMutex mutex_;
   // std::less<> lets a request look its counters up by string_view: no key strings are built
   // on the per-request path once a label set has been seen.
   std::map<std::tuple<std::string, int, std::string>, std::uint64_t, std::less<>> requests_;

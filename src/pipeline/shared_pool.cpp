@@ -7,8 +7,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <atomic>
-
 namespace sluice::pipeline {
 
 namespace asio = boost::asio;
@@ -22,7 +20,19 @@ struct SharedPool::Waiter {
   std::atomic<bool> notified{false};
 };
 
-SharedPool::SharedPool(std::unique_ptr<core::QuotaPool> pool) : pool_(std::move(pool)) {}
+namespace {
+
+std::vector<std::string> model_names_of(const core::QuotaPool& pool) {
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(pool.model_count()));
+  for (int m = 0; m < pool.model_count(); ++m) names.emplace_back(pool.model_name(m));
+  return names;
+}
+
+}  // namespace
+
+SharedPool::SharedPool(std::unique_ptr<core::QuotaPool> pool)
+    : pool_(std::move(pool)), model_names_(model_names_of(*pool_)) {}
 SharedPool::~SharedPool() = default;
 
 core::TimePoint SharedPool::now() {
@@ -30,6 +40,7 @@ core::TimePoint SharedPool::now() {
 }
 
 void SharedPool::wake_locked() {
+  any_disabled_.store(pool_->disabled_channel_count() > 0, std::memory_order_relaxed);
   woken_.clear();
   pool_->take_woken(woken_);
   for (const core::TicketId& t : woken_) {
@@ -111,11 +122,6 @@ std::optional<core::PoolRateLimit> SharedPool::rate_limit(std::string_view model
   return pool_->rate_limit(model, now());
 }
 
-std::string SharedPool::model_name(int model) {
-  std::lock_guard lock(mu_);
-  return std::string(pool_->model_name(model));
-}
-
 bool SharedPool::enable_channel(std::string_view name) {
   std::lock_guard lock(mu_);
   const int channel = pool_->find_channel(name);
@@ -127,6 +133,8 @@ bool SharedPool::enable_channel(std::string_view name) {
 
 std::vector<int> SharedPool::channels_to_probe() {
   std::vector<int> out;
+  // Relaxed suffices: a disable seen one request late only delays its probe by that much.
+  if (!any_disabled_.load(std::memory_order_relaxed)) return out;
   std::lock_guard lock(mu_);
   pool_->channels_to_probe(now(), out);
   return out;

@@ -6,13 +6,16 @@
 
 #include "core/quota/quota_pool.h"
 #include "net/http_server.h"
+#include "sync/adaptive_mutex.h"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -39,10 +42,14 @@ class SharedPool {
   core::PoolSnapshot snapshot();
   // The pool's x-ratelimit-* values for `model` now; nullopt when it does not serve it.
   std::optional<core::PoolRateLimit> rate_limit(std::string_view model);
-  std::string model_name(int model);
+  // The pool's models are fixed when it is built, so their names are read without the lock.
+  const std::string& model_name(int model) const {
+    return model_names_[static_cast<std::size_t>(model)];
+  }
   // Re-admits a channel that billing or auth refusals took out (operator action).
   bool enable_channel(std::string_view name);
-  // Disabled channels whose probe is due, and the probes' results.
+  // Disabled channels whose probe is due, and the probes' results. With no channel disabled
+  // (the usual case, checked on every request) the answer comes without taking the lock.
   std::vector<int> channels_to_probe();
   void probe_result(int channel, bool ok);
 
@@ -52,11 +59,14 @@ class SharedPool {
     return (static_cast<std::uint64_t>(t.slot) << 32) | t.generation;
   }
   static core::TimePoint now();
-  // Wakes the coroutines of tickets the pool granted or rejected. REQUIRES: mu_ held.
+  // After any pool call that may have changed its state: wakes the coroutines of tickets the
+  // pool granted or rejected, and republishes whether a channel is disabled. REQUIRES: mu_ held.
   void wake_locked();
 
-  std::mutex mu_;
+  sync::AdaptiveMutex mu_;
   std::unique_ptr<core::QuotaPool> pool_;
+  const std::vector<std::string> model_names_;
+  std::atomic<bool> any_disabled_{false};
   std::unordered_map<std::uint64_t, std::shared_ptr<Waiter>> waiters_;
   std::vector<core::TicketId> woken_;
 };

@@ -201,6 +201,7 @@ void QuotaPool::learn_from_headers(AccountModel& am, const RateLimitInfo& info, 
 void QuotaPool::enable_channel(int channel) {
   if (channel < 0 || channel >= channel_count()) return;
   Channel& ch = channels_[idx(channel)];
+  if (ch.disabled) --disabled_channels_;
   ch.disabled = false;
   ch.disabled_reason.clear();
   ch.breaker.on_success();
@@ -209,6 +210,7 @@ void QuotaPool::enable_channel(int channel) {
 void QuotaPool::disable_channel(int channel, std::string_view reason, TimePoint now) {
   if (channel < 0 || channel >= channel_count()) return;
   Channel& ch = channels_[idx(channel)];
+  if (!ch.disabled) ++disabled_channels_;
   ch.disabled = true;
   ch.disabled_reason = std::string(reason);
   ch.probe_at = now + options_.disabled_probe_interval;

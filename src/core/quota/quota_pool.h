@@ -87,6 +87,8 @@ class QuotaPool {
   // Disabled channels whose probe is due; each is returned once per probe interval.
   void channels_to_probe(TimePoint now, std::vector<int>& out);
   void probe_result(int channel, bool ok, TimePoint now);
+  // How many channels are disabled now: with none, no probe can be due.
+  int disabled_channel_count() const { return disabled_channels_; }
 
   PoolSnapshot snapshot(TimePoint now);
   // Values for x-ratelimit-* headers on any answer for `model` (as on a 429): summed over its
@@ -143,6 +145,7 @@ class QuotaPool {
 
   PoolOptions options_;
   std::vector<Channel> channels_;
+  int disabled_channels_ = 0;  // channels_ with `disabled` set
   std::vector<AccountModel> account_models_;
   std::vector<Candidate> candidates_;
   std::vector<ModelState> models_;

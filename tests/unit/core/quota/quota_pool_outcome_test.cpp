@@ -156,6 +156,7 @@ TEST(QuotaPoolOutcome, BillingOrAuthDisablesUntilProbeSucceeds) {
   auto snap = pool.snapshot(kT0);
   EXPECT_TRUE(snap.channels[0].disabled);
   EXPECT_EQ(snap.channels[0].disabled_reason, "Arrearage");
+  EXPECT_EQ(pool.disabled_channel_count(), 1);
   EXPECT_EQ(granted(pool.admit(request("m", kT0 + seconds(1)), kT0 + seconds(1))).channel, 1);
   std::vector<int> probe;
   pool.channels_to_probe(kT0 + seconds(299), probe);
@@ -169,14 +170,20 @@ TEST(QuotaPoolOutcome, BillingOrAuthDisablesUntilProbeSucceeds) {
   EXPECT_TRUE(pool.snapshot(kT0 + seconds(301)).channels[0].disabled);
   pool.probe_result(0, true, kT0 + seconds(302));
   EXPECT_FALSE(pool.snapshot(kT0 + seconds(302)).channels[0].disabled);
+  EXPECT_EQ(pool.disabled_channel_count(), 0);
   EXPECT_EQ(granted(pool.admit(request("m", kT0 + seconds(303)), kT0 + seconds(303))).channel, 0);
 }
 
 TEST(QuotaPoolOutcome, OperatorEnablesADisabledChannel) {
   QuotaPool pool(two_accounts(), {});
+  EXPECT_EQ(pool.disabled_channel_count(), 0);
   pool.disable_channel(0, "manual", kT0);
+  pool.disable_channel(0, "again", kT0);  // counted once
+  EXPECT_EQ(pool.disabled_channel_count(), 1);
   EXPECT_EQ(granted(pool.admit(request("m", kT0), kT0)).channel, 1);
   pool.enable_channel(0);
+  pool.enable_channel(0);
+  EXPECT_EQ(pool.disabled_channel_count(), 0);
   EXPECT_EQ(granted(pool.admit(request("m", kT0 + seconds(1)), kT0 + seconds(1))).channel, 0);
 }
 
