@@ -88,7 +88,7 @@ void record_usage(RequestContext& ctx) {
           ctx.fallback || (!ctx.served_model.empty() && ctx.served_model != ctx.parsed.model),
       .request_id = ctx.request_id,
   };
-  if (auto appended = keyed.services->ledger().append_one(row); !appended) {
+  if (auto appended = keyed.services->ledger().append_one(std::move(row)); !appended) {
     spdlog::error("usage ledger refused the row of request {}: {}", ctx.request_id,
                   appended.error().message);
   }

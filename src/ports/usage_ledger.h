@@ -78,7 +78,11 @@ class UsageLedger {
   // not stored.
   virtual StoreStatus append(std::span<const UsageRow> rows) = 0;
 
-  StoreStatus append_one(const UsageRow& row) { return append(std::span<const UsageRow>(&row, 1)); }
+  // One row, which the ledger may take over (the hot path: one per request). On error the row is
+  // not stored and `row` is left as it was.
+  virtual StoreStatus append_one(UsageRow&& row) {
+    return append(std::span<const UsageRow>(&row, 1));
+  }
 
   // Makes every row accepted so far durable (a no-op for backends that write through).
   virtual StoreStatus flush() { return {}; }

@@ -6,6 +6,14 @@
 #include <utility>
 
 namespace sluice::store {
+namespace {
+
+ports::StoreError buffer_full() {
+  return {ports::StoreError::Code::kUnavailable,
+          "usage ledger buffer full: storage is not keeping up"};
+}
+
+}  // namespace
 
 BatchingLedger::BatchingLedger(ports::UsageLedger& inner, BatchingOptions options)
     : inner_(inner), options_(options) {
@@ -41,16 +49,32 @@ ports::StoreStatus BatchingLedger::append(std::span<const ports::UsageRow> rows)
   std::lock_guard lock(mutex_);
   if (buffer_.size() + rows.size() > options_.max_buffered) {
     stats_.refused += rows.size();
-    return ports::StoreError{ports::StoreError::Code::kUnavailable,
-                             "usage ledger buffer full: storage is not keeping up"};
+    return buffer_full();
   }
   buffer_.insert(buffer_.end(), rows.begin(), rows.end());
   return {};
 }
 
+ports::StoreStatus BatchingLedger::append_one(ports::UsageRow&& row) {
+  if (options_.sync == LedgerSync::kEveryRequest) {
+    return append(std::span<const ports::UsageRow>(&row, 1));
+  }
+  // Moved, not copied: the row's strings are not copied under the lock the event loops share.
+  std::lock_guard lock(mutex_);
+  if (buffer_.size() + 1 > options_.max_buffered) {
+    ++stats_.refused;
+    return buffer_full();
+  }
+  buffer_.push_back(std::move(row));
+  return {};
+}
+
 ports::StoreStatus BatchingLedger::write_buffered() {
   std::lock_guard write(write_mutex_);
-  std::vector<ports::UsageRow> batch;
+  // The last batch's vector, emptied, becomes the new buffer: appends then fill capacity an
+  // interval's rows already grew, instead of regrowing it (moving every row) under the lock.
+  std::vector<ports::UsageRow> batch = std::move(spare_);
+  batch.clear();
   {
     std::lock_guard lock(mutex_);
     batch.swap(buffer_);
@@ -69,14 +93,17 @@ ports::StoreStatus BatchingLedger::write_buffered() {
     if (!st) break;
     written += n;
   }
-  std::lock_guard lock(mutex_);
-  stats_.written += written;
-  if (!st) {
-    ++stats_.failed_batches;
-    // Put the rest back in front, so rows still reach `inner_` in append order.
-    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin() + written),
-                   std::make_move_iterator(batch.end()));
+  {
+    std::lock_guard lock(mutex_);
+    stats_.written += written;
+    if (!st) {
+      ++stats_.failed_batches;
+      // Put the rest back in front, so rows still reach `inner_` in append order.
+      buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin() + written),
+                     std::make_move_iterator(batch.end()));
+    }
   }
+  spare_ = std::move(batch);
   return st;
 }
 

@@ -1,6 +1,6 @@
-// Writes usage rows off the hot path: append() only copies rows into a buffer, and a background
-// thread hands the buffer to the wrapped ledger every `interval`, kRowsPerSlice rows per call
-// (one transaction each).
+// Writes usage rows off the hot path: append() only copies rows into a buffer (append_one() moves
+// its row in), and a background thread hands the buffer to the wrapped ledger every `interval`,
+// kRowsPerSlice rows per call (one transaction each).
 //
 // Durability: a row appended more than one interval (plus one batch write) ago is in the wrapped
 // ledger, so `kill -9` loses at most the last interval. The destructor (SIGTERM path) and flush()
@@ -12,6 +12,7 @@
 #pragma once
 
 #include "ports/usage_ledger.h"
+#include "sync/adaptive_mutex.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -50,6 +51,7 @@ class BatchingLedger final : public ports::UsageLedger {
   // Batched: never touches storage; kUnavailable only when max_buffered rows are already waiting.
   // Every request: the inner append's result.
   ports::StoreStatus append(std::span<const ports::UsageRow> rows) override;
+  ports::StoreStatus append_one(ports::UsageRow&& row) override;
   // Writes the buffer now, from the calling thread.
   ports::StoreStatus flush() override;
   ports::StoreResult<std::vector<ports::UsageTotals>> totals(ports::UsageGrouping by,
@@ -75,14 +77,15 @@ class BatchingLedger final : public ports::UsageLedger {
   ports::UsageLedger& inner_;
   const BatchingOptions options_;
 
-  mutable std::mutex mutex_;  // guards buffer_, stop_, stats_
-  std::condition_variable wake_;
+  mutable sync::AdaptiveMutex mutex_;  // guards buffer_, stop_, stats_
+  std::condition_variable_any wake_;
   std::vector<ports::UsageRow> buffer_;
   bool stop_ = false;
   Stats stats_;
 
   std::mutex write_mutex_;  // one batch write at a time, so rows reach `inner_` in append order
-  std::thread thread_;      // last member: starts after everything above is constructed
+  std::vector<ports::UsageRow> spare_;  // guarded by write_mutex_: the next buffer
+  std::thread thread_;                  // last member: starts after everything above is constructed
 };
 
 }  // namespace sluice::store

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace sluice::store {
@@ -37,7 +38,7 @@ constexpr auto kWriteSlack = 400ms;
     ports::UsageRow row;
     row.time = i;
     row.request_id = std::to_string(i);
-    if (!ledger.append_one(row)) _exit(4);
+    if (!ledger.append_one(std::move(row))) _exit(4);
     if (write(ack_fd, &i, sizeof i) != sizeof i) _exit(5);
     std::this_thread::sleep_for(1ms);  // the load generator's pace, not a wait for a result
   }
