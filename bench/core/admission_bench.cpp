@@ -127,5 +127,26 @@ void BM_AdmitAndComplete_100Channels_RealLimits(benchmark::State& state) {
 }
 BENCHMARK(BM_AdmitAndComplete_100Channels_RealLimits);
 
+// The pool's x-ratelimit-* values, which an answer to a key without limits of its own carries:
+// summed over the model's accounts, so O(accounts) under the pool's lock.
+void BM_RateLimitHeaders_100Channels_RealLimits(benchmark::State& state) {
+  QuotaPool pool(channels(100, {600, 10, 1'000'000}, 100), {});
+  TimePoint now{seconds(1000)};
+  Classification ok;
+  const Usage usage{1250, 300, true};
+  for (auto _ : state) {
+    now += microseconds(2500);
+    AdmitResult r = pool.admit(make_request(now), now);
+    const auto* g = std::get_if<Granted>(&r);
+    if (g == nullptr) {
+      state.SkipWithError("not granted");
+      break;
+    }
+    benchmark::DoNotOptimize(pool.rate_limit("qwen3-max", now));
+    pool.complete(g->reservation, ok, usage, now);
+  }
+}
+BENCHMARK(BM_RateLimitHeaders_100Channels_RealLimits);
+
 }  // namespace
 }  // namespace sluice::core

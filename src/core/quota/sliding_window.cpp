@@ -55,6 +55,7 @@ void SlidingWindow::adjust(std::int64_t delta, TimePoint at, TimePoint now) {
   const std::int64_t next = std::max<std::int64_t>(0, s + delta);
   total_ += next - s;
   s = next;
+  if (next > 0) oldest_ = std::min(oldest_, b);
 }
 
 TimePoint SlidingWindow::earliest_at_most(std::int64_t budget, TimePoint now) {
@@ -64,7 +65,7 @@ TimePoint SlidingWindow::earliest_at_most(std::int64_t budget, TimePoint now) {
   std::int64_t remaining = total_;
   if (remaining <= budget) return now;
   // Bucket b stops counting when the head reaches b + N + 1.
-  for (std::int64_t b = head_ - buckets_; b <= head_; ++b) {
+  for (std::int64_t b = first_counted(); b <= head_; ++b) {
     remaining -= slot(b);
     if (remaining <= budget) return TimePoint{width_ * (b + buckets_ + 1)};
   }
@@ -74,9 +75,13 @@ TimePoint SlidingWindow::earliest_at_most(std::int64_t budget, TimePoint now) {
 TimePoint SlidingWindow::oldest_expiry(TimePoint now) {
   if (ring_.empty()) return now;
   advance(now);
-  for (std::int64_t b = head_ - buckets_; b <= head_; ++b) {
-    if (slot(b) != 0) return TimePoint{width_ * (b + buckets_ + 1)};
+  for (std::int64_t b = first_counted(); b <= head_; ++b) {
+    if (slot(b) != 0) {
+      oldest_ = b;
+      return TimePoint{width_ * (b + buckets_ + 1)};
+    }
   }
+  oldest_ = head_;
   return now;
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +41,7 @@ class SlidingWindow {
  private:
   std::int64_t bucket_of(TimePoint t) const;
   void advance(TimePoint now);
+  std::int64_t first_counted() const { return std::max(oldest_, head_ - buckets_); }
   std::int64_t& slot(std::int64_t bucket) {
     const auto n = static_cast<std::int64_t>(ring_.size());
     return ring_[static_cast<std::size_t>(((bucket % n) + n) % n)];
@@ -50,6 +52,10 @@ class SlidingWindow {
   std::int64_t buckets_ = 0;  // N: buckets per span; the ring holds N + 1
   std::int64_t head_ = 0;     // absolute index of the newest bucket
   std::int64_t total_ = 0;
+  // No counted bucket before this absolute index holds an amount, so scans for the oldest
+  // amount start here: without it every x-ratelimit-reset look-up walked the empty buckets of
+  // each account's minute window (60 us per answer for a pool of 100 accounts).
+  std::int64_t oldest_ = 0;
   std::vector<std::int64_t> ring_;
 };
 

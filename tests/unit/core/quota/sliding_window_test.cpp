@@ -77,6 +77,27 @@ TEST(SlidingWindow, OldestExpiry) {
   EXPECT_EQ(w.oldest_expiry(at_ms(400)), at_ms(1300));
 }
 
+TEST(SlidingWindow, OldestExpiryFollowsExpiryCorrectionAndRefill) {
+  SlidingWindow w(seconds(1), 10);  // 100 ms buckets
+  w.add(2, at_ms(150));
+  w.add(3, at_ms(420));
+  EXPECT_EQ(w.oldest_expiry(at_ms(500)), at_ms(1200));
+  // The oldest amount is removed: the next one is found, at its own bucket.
+  w.adjust(-2, at_ms(150), at_ms(500));
+  EXPECT_EQ(w.oldest_expiry(at_ms(500)), at_ms(1500));
+  // A correction that puts an amount back into an earlier bucket makes it the oldest again.
+  w.adjust(1, at_ms(150), at_ms(600));
+  EXPECT_EQ(w.oldest_expiry(at_ms(600)), at_ms(1200));
+  EXPECT_EQ(w.earliest_at_most(3, at_ms(600)), at_ms(1200));
+  // Everything expires; a new amount is the oldest.
+  EXPECT_EQ(w.oldest_expiry(at_ms(1600)), at_ms(1600));
+  w.add(1, at_ms(1700));
+  EXPECT_EQ(w.oldest_expiry(at_ms(1750)), at_ms(2800));
+  // After a long idle (the ring is cleared) the same holds.
+  w.add(4, at_ms(90'050));
+  EXPECT_EQ(w.oldest_expiry(at_ms(90'060)), at_ms(91'100));
+}
+
 TEST(Pacer, SpacesEventsByIntervalAfterBurst) {
   Pacer p(2.0, 3.0);  // 500 ms apart, 3 back to back
   EXPECT_EQ(p.earliest(at_ms(0)), at_ms(0));
