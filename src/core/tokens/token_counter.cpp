@@ -43,10 +43,8 @@ std::unique_ptr<BpeTokenizer> load(Vocabulary v) {
 }
 
 // Parsed on first use; C++ guarantees one thread initialises each static while others wait.
-const BpeTokenizer* tokenizer_of(std::string_view model) {
-  const std::optional<Vocabulary> v = vocabulary_of(model);
-  if (!v) return nullptr;
-  switch (*v) {
+const BpeTokenizer* tokenizer_for(Vocabulary v) {
+  switch (v) {
     case Vocabulary::Qwen3: {
       static const std::unique_ptr<BpeTokenizer> qwen3 = load(Vocabulary::Qwen3);
       return qwen3.get();
@@ -63,16 +61,26 @@ const BpeTokenizer* tokenizer_of(std::string_view model) {
   return nullptr;
 }
 
+const BpeTokenizer* tokenizer_of(std::string_view model) {
+  const std::optional<Vocabulary> v = vocabulary_of(model);
+  return v ? tokenizer_for(*v) : nullptr;
+}
+
+std::size_t count_with(const BpeTokenizer* tokenizer, std::string_view text) {
+  return tokenizer ? tokenizer->count(text) : estimate_tokens(text);
+}
+
 }  // namespace
 
 std::size_t count_text(std::string_view model, std::string_view text) {
-  if (const BpeTokenizer* t = tokenizer_of(model)) return t->count(text);
-  return estimate_tokens(text);
+  return count_with(tokenizer_of(model), text);
 }
 
 std::size_t count_chat(std::string_view model, std::span<const ChatMessage> messages) {
+  // The model's name is matched once per request, not once per message part.
   const std::optional<Vocabulary> v = vocabulary_of(model);
-  if (const BpeTokenizer* t = tokenizer_of(model)) {
+  const BpeTokenizer* t = v ? tokenizer_for(*v) : nullptr;
+  if (t) {
     switch (*v) {
       case Vocabulary::Qwen3:
         return t->count(render_qwen3_chat(messages));
@@ -85,7 +93,7 @@ std::size_t count_chat(std::string_view model, std::span<const ChatMessage> mess
   // OpenAI's documented framing: 3 tokens per message plus the role, 3 to prime the reply.
   std::size_t total = 3;
   for (const ChatMessage& m : messages) {
-    total += 3 + count_text(model, m.role) + count_text(model, m.content);
+    total += 3 + count_with(t, m.role) + count_with(t, m.content);
   }
   return total;
 }
