@@ -107,8 +107,10 @@ void BM_AdmitAndCancel_99ChannelsCooling(benchmark::State& state) {
 }
 BENCHMARK(BM_AdmitAndCancel_99ChannelsCooling);
 
-// Realistic limits (qwen3-max defaults) and real window arithmetic on every admission.
-void BM_AdmitAndComplete_100Channels_RealLimits(benchmark::State& state) {
+// Realistic limits (qwen3-max defaults) and real window arithmetic on every admission. With
+// `headers`, each answer also takes the pool's x-ratelimit-* values, as an answer to a key without
+// limits of its own does: summed over the model's accounts, so O(accounts) under the pool's lock.
+void admit_and_complete_real_limits(benchmark::State& state, bool headers) {
   QuotaPool pool(channels(100, {600, 10, 1'000'000}, 100), {});
   TimePoint now{seconds(1000)};
   Classification ok;
@@ -122,29 +124,18 @@ void BM_AdmitAndComplete_100Channels_RealLimits(benchmark::State& state) {
       state.SkipWithError("not granted");
       break;
     }
+    if (headers) benchmark::DoNotOptimize(pool.rate_limit("qwen3-max", now));
     pool.complete(g->reservation, ok, usage, now);
   }
 }
+
+void BM_AdmitAndComplete_100Channels_RealLimits(benchmark::State& state) {
+  admit_and_complete_real_limits(state, /*headers=*/false);
+}
 BENCHMARK(BM_AdmitAndComplete_100Channels_RealLimits);
 
-// The pool's x-ratelimit-* values, which an answer to a key without limits of its own carries:
-// summed over the model's accounts, so O(accounts) under the pool's lock.
 void BM_RateLimitHeaders_100Channels_RealLimits(benchmark::State& state) {
-  QuotaPool pool(channels(100, {600, 10, 1'000'000}, 100), {});
-  TimePoint now{seconds(1000)};
-  Classification ok;
-  const Usage usage{1250, 300, true};
-  for (auto _ : state) {
-    now += microseconds(2500);
-    AdmitResult r = pool.admit(make_request(now), now);
-    const auto* g = std::get_if<Granted>(&r);
-    if (g == nullptr) {
-      state.SkipWithError("not granted");
-      break;
-    }
-    benchmark::DoNotOptimize(pool.rate_limit("qwen3-max", now));
-    pool.complete(g->reservation, ok, usage, now);
-  }
+  admit_and_complete_real_limits(state, /*headers=*/true);
 }
 BENCHMARK(BM_RateLimitHeaders_100Channels_RealLimits);
 
