@@ -103,7 +103,9 @@ ports::StoreStatus BatchingLedger::write_buffered() {
                      std::make_move_iterator(batch.end()));
     }
   }
-  spare_ = std::move(batch);
+  // Kept for the next interval, unless an outage grew it far beyond the traffic it now carries:
+  // then it is freed, and the buffer grows again only as far as the traffic needs.
+  if (batch.capacity() <= 4 * std::max(batch.size(), kRowsPerSlice)) spare_ = std::move(batch);
   return st;
 }
 
