@@ -12,9 +12,11 @@ namespace {
 
 using std::chrono::seconds;
 
+// A window this full means the limit was binding.
 constexpr double kPressed = 0.9;
-static_assert(static_cast<std::size_t>(OutcomeClass::Reset) + 1 ==
-              kOutcomeClasses);  // a window this full means the limit was binding
+// The longest wait between probes of a channel that probes keep re-admitting in vain.
+constexpr Duration kLongestProbeInterval = std::chrono::hours(1);
+static_assert(static_cast<std::size_t>(OutcomeClass::Reset) + 1 == kOutcomeClasses);
 
 Duration at_least_one_second(Duration d) { return std::max<Duration>(d, seconds(1)); }
 
@@ -204,16 +206,26 @@ void QuotaPool::enable_channel(int channel) {
   if (ch.disabled) --disabled_channels_;
   ch.disabled = false;
   ch.disabled_reason.clear();
+  ch.readmitted_by_probe.reset();
   ch.breaker.on_success();
 }
 
 void QuotaPool::disable_channel(int channel, std::string_view reason, TimePoint now) {
   if (channel < 0 || channel >= channel_count()) return;
   Channel& ch = channels_[idx(channel)];
-  if (!ch.disabled) ++disabled_channels_;
+  if (!ch.disabled) {
+    ++disabled_channels_;
+    const Duration base = options_.disabled_probe_interval;
+    const bool refused_again_soon =
+        ch.readmitted_by_probe && now - *ch.readmitted_by_probe < ch.probe_interval;
+    ch.probe_interval = refused_again_soon
+                            ? std::min(2 * ch.probe_interval, std::max(base, kLongestProbeInterval))
+                            : base;
+    ch.readmitted_by_probe.reset();
+  }
   ch.disabled = true;
   ch.disabled_reason = std::string(reason);
-  ch.probe_at = now + options_.disabled_probe_interval;
+  ch.probe_at = now + ch.probe_interval;
 }
 
 void QuotaPool::channels_to_probe(TimePoint now, std::vector<int>& out) {
@@ -221,13 +233,14 @@ void QuotaPool::channels_to_probe(TimePoint now, std::vector<int>& out) {
     Channel& ch = channels_[i];
     if (!ch.disabled || now < ch.probe_at) continue;
     out.push_back(static_cast<int>(i));
-    ch.probe_at = now + options_.disabled_probe_interval;
+    ch.probe_at = now + ch.probe_interval;
   }
 }
 
 void QuotaPool::probe_result(int channel, bool ok, TimePoint now) {
   if (ok) {
     enable_channel(channel);
+    channels_[idx(channel)].readmitted_by_probe = now;
     dispatch(now);
   }
 }

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct Channel {
   bool disabled = false;
   std::string disabled_reason;
   TimePoint probe_at{};
+  // The wait before the next probe of a disabled channel. It doubles (up to an hour) each time a
+  // probe re-admits the channel and a request is refused again within that wait: the probe cannot
+  // see such a refusal (an account out of quota still lists its models), so probing as often would
+  // only cost one failed request per interval.
+  Duration probe_interval{};
+  std::optional<TimePoint> readmitted_by_probe;
   TokenCalibration calibration;
 };
 

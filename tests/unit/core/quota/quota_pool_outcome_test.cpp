@@ -174,6 +174,55 @@ TEST(QuotaPoolOutcome, BillingOrAuthDisablesUntilProbeSucceeds) {
   EXPECT_EQ(granted(pool.admit(request("m", kT0 + seconds(303)), kT0 + seconds(303))).channel, 0);
 }
 
+// A probe (GET /models) cannot see an account out of quota or in arrears; a channel it re-admits
+// and that is refused again at once waits twice as long for its next probe, up to an hour.
+TEST(QuotaPoolOutcome, ProbesBackOffWhileTheChannelIsRefusedRightAfterEachReadmission) {
+  QuotaPool pool(two_accounts(), {});
+  auto refusal = outcome(OutcomeClass::BillingOrAuth);
+  refusal.cause = "free quota exhausted";
+  const auto refuse = [&](TimePoint t) {
+    pool.complete(granted(pool.admit(request("m", t), t)), refusal, {}, t);
+    ASSERT_TRUE(pool.snapshot(t).channels[0].disabled);
+  };
+  const auto probe_due = [&](TimePoint t) {
+    std::vector<int> due;
+    pool.channels_to_probe(t, due);
+    return due == std::vector<int>{0};
+  };
+  TimePoint t = kT0;
+  refuse(t);
+  std::vector<seconds> waits;
+  for (int round = 0; round < 6; ++round) {
+    seconds wait{0};
+    for (seconds s : {seconds(300), seconds(600), seconds(1200), seconds(2400), seconds(3600)}) {
+      if (!probe_due(t + s - seconds(1)) && probe_due(t + s)) {
+        wait = s;
+        break;
+      }
+    }
+    waits.push_back(wait);
+    t += wait;
+    pool.probe_result(0, true, t);
+    t += seconds(2);
+    refuse(t);  // the first request after the probe is refused again
+  }
+  EXPECT_EQ(waits, (std::vector<seconds>{seconds(300), seconds(600), seconds(1200), seconds(2400),
+                                         seconds(3600), seconds(3600)}));
+  // Served well for longer than the wait: the next refusal starts over at the configured interval.
+  t += seconds(3600);
+  pool.probe_result(0, true, t);
+  t += seconds(3601);
+  refuse(t);
+  EXPECT_FALSE(probe_due(t + seconds(299)));
+  EXPECT_TRUE(probe_due(t + seconds(300)));
+  // So does an operator's re-admission.
+  pool.probe_result(0, true, t + seconds(300));
+  pool.enable_channel(0);
+  refuse(t + seconds(301));
+  EXPECT_FALSE(probe_due(t + seconds(600)));
+  EXPECT_TRUE(probe_due(t + seconds(601)));
+}
+
 TEST(QuotaPoolOutcome, OperatorEnablesADisabledChannel) {
   QuotaPool pool(two_accounts(), {});
   EXPECT_EQ(pool.disabled_channel_count(), 0);
