@@ -123,7 +123,6 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   bool saw_done = false;
   for (;;) {
     reader.feed(piece);
-    out.clear();
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
