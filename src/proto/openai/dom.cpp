@@ -12,18 +12,33 @@ namespace {
 // body does not pin memory for the thread's lifetime.
 constexpr std::size_t kKeepCapacity = 1 << 20;
 
+// `text` copied into `padded`, with the zeroed padding simdjson reads past the end.
+void copy_padded(std::string_view text, std::string& padded) {
+  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) std::string().swap(padded);
+  padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());
+}
+
 }  // namespace
 
 simdjson::error_code parse(std::string_view text, simdjson::dom::element& out) {
   thread_local simdjson::dom::parser parser;
   thread_local std::string padded;
   if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) {
-    std::string().swap(padded);
     parser = simdjson::dom::parser();  // releases the large tape
   }
-  padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());
+  copy_padded(text, padded);
   return parser.parse(padded.data(), text.size(), false).get(out);
+}
+
+simdjson::error_code iterate(std::string_view text, simdjson::ondemand::document& out) {
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;
+  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) {
+    parser = simdjson::ondemand::parser();  // releases the large structural index
+  }
+  copy_padded(text, padded);
+  return parser.iterate(padded.data(), text.size(), padded.size()).get(out);
 }
 
 std::string locate_error(std::string_view text, simdjson::error_code code) {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -16,43 +18,112 @@ namespace {
 
 using simdjson::dom::element;
 
-std::optional<std::int64_t> int_at(simdjson::dom::object object, std::string_view key) {
-  std::int64_t value = 0;
-  if (object.at_key(key).get_int64().get(value) != simdjson::SUCCESS) return std::nullopt;
-  return value;
+namespace ondemand = simdjson::ondemand;
+
+// The usage fields as sent, before OpenAI's and Anthropic's names are reconciled.
+struct UsageFields {
+  std::optional<std::int64_t> prompt, input, completion, output, total, cached, cache_read;
+};
+
+// Keeps the first value of a repeated key, as a DOM look-up would.
+void read_int(ondemand::value value, std::optional<std::int64_t>& slot) {
+  std::int64_t number = 0;
+  if (!slot && value.get_int64().get(number) == simdjson::SUCCESS) slot = number;
+}
+
+// Reads one pass over a usage object; false if the JSON breaks off inside it.
+bool read_usage_fields(ondemand::object usage, UsageFields& out) {
+  for (auto member : usage) {
+    ondemand::field field;
+    std::string_view key;
+    if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key().get(key))
+      return false;
+    if (key == "prompt_tokens") {
+      read_int(field.value(), out.prompt);
+    } else if (key == "completion_tokens") {
+      read_int(field.value(), out.completion);
+    } else if (key == "total_tokens") {
+      read_int(field.value(), out.total);
+    } else if (key == "input_tokens") {
+      read_int(field.value(), out.input);
+    } else if (key == "output_tokens") {
+      read_int(field.value(), out.output);
+    } else if (key == "cache_read_input_tokens") {
+      read_int(field.value(), out.cache_read);
+    } else if (key == "prompt_tokens_details") {
+      ondemand::object details;
+      std::int64_t cached = 0;
+      if (!out.cached && field.value().get_object().get(details) == simdjson::SUCCESS &&
+          details.find_field_unordered("cached_tokens").get_int64().get(cached) ==
+              simdjson::SUCCESS) {
+        out.cached = cached;
+      }
+    }
+  }
+  return true;
 }
 
 // OpenAI's usage object, with Anthropic's names accepted too; total_tokens fills in a missing
 // completion count (embeddings send only prompt and total).
-Usage read_usage(simdjson::dom::object usage) {
+Usage reconcile(const UsageFields& fields) {
   Usage out;
-  auto prompt = int_at(usage, "prompt_tokens");
-  if (!prompt) prompt = int_at(usage, "input_tokens");
-  auto completion = int_at(usage, "completion_tokens");
-  if (!completion) completion = int_at(usage, "output_tokens");
-  const auto total = int_at(usage, "total_tokens");
-  if (!prompt && !completion && !total) return out;
+  const auto prompt = fields.prompt ? fields.prompt : fields.input;
+  const auto completion = fields.completion ? fields.completion : fields.output;
+  if (!prompt && !completion && !fields.total) return out;
   out.known = true;
   out.prompt_tokens = prompt.value_or(0);
   if (completion) {
     out.completion_tokens = *completion;
-  } else if (total && *total > out.prompt_tokens) {
-    out.completion_tokens = *total - out.prompt_tokens;
+  } else if (fields.total && *fields.total > out.prompt_tokens) {
+    out.completion_tokens = *fields.total - out.prompt_tokens;
   }
-  std::int64_t cached = 0;
-  if (usage.at_pointer("/prompt_tokens_details/cached_tokens").get_int64().get(cached) ==
-      simdjson::SUCCESS) {
-    out.cached_tokens = cached;
-  } else if (usage.at_key("cache_read_input_tokens").get_int64().get(cached) == simdjson::SUCCESS) {
-    out.cached_tokens = cached;
-  }
+  out.cached_tokens = fields.cached ? *fields.cached : fields.cache_read.value_or(0);
   return out;
 }
 
-Usage usage_of(simdjson::dom::object body) {
-  simdjson::dom::object usage;
-  if (body.at_key("usage").get_object().get(usage) != simdjson::SUCCESS) return {};
-  return read_usage(usage);
+// What an answer or a chunk says at its top level, read in one On-Demand pass: an answer's
+// choices are skipped over, not built into a tree (a tree for the whole body cost more than the
+// rest of reading the answer).
+struct TopLevel {
+  Usage usage;
+  bool has_error = false;    // a non-null "error"
+  bool has_choices = false;  // a non-empty "choices" array
+};
+
+// False if `text` is not a JSON object or breaks off before its end.
+bool read_top_level(std::string_view text, TopLevel& out) {
+  ondemand::document doc;
+  ondemand::object object;
+  if (json::iterate(text, doc) != simdjson::SUCCESS ||
+      doc.get_object().get(object) != simdjson::SUCCESS) {
+    return false;
+  }
+  bool seen_usage = false, seen_error = false, seen_choices = false;
+  for (auto member : object) {
+    ondemand::field field;
+    std::string_view key;
+    if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key().get(key))
+      return false;
+    if (key == "usage" && !seen_usage) {
+      seen_usage = true;
+      ondemand::object usage;
+      if (field.value().get_object().get(usage) != simdjson::SUCCESS) continue;
+      UsageFields fields;
+      if (!read_usage_fields(usage, fields)) return false;
+      out.usage = reconcile(fields);
+    } else if (key == "error" && !seen_error) {
+      seen_error = true;
+      bool is_null = false;
+      out.has_error = field.value().is_null().get(is_null) == simdjson::SUCCESS && !is_null;
+    } else if (key == "choices" && !seen_choices) {
+      seen_choices = true;
+      ondemand::array choices;
+      bool empty = true;
+      out.has_choices = field.value().get_array().get(choices) == simdjson::SUCCESS &&
+                        choices.is_empty().get(empty) == simdjson::SUCCESS && !empty;
+    }
+  }
+  return true;
 }
 
 std::string_view trim(std::string_view text) {
@@ -123,11 +194,9 @@ void append_string(simdjson::dom::object object, std::string_view key, std::stri
 }  // namespace
 
 Usage usage_from_body(std::string_view body) {
-  element doc;
-  if (json::parse(body, doc) != simdjson::SUCCESS) return {};
-  simdjson::dom::object object;
-  if (doc.get_object().get(object) != simdjson::SUCCESS) return {};
-  return usage_of(object);
+  TopLevel top;
+  if (!read_top_level(body, top)) return {};
+  return top.usage;
 }
 
 ChunkInfo inspect_chunk(std::string_view data) {
@@ -138,19 +207,11 @@ ChunkInfo inspect_chunk(std::string_view data) {
     return info;
   }
   if (!worth_parsing(payload)) return info;
-  element doc;
-  simdjson::dom::object object;
-  if (json::parse(payload, doc) != simdjson::SUCCESS ||
-      doc.get_object().get(object) != simdjson::SUCCESS) {
-    return info;
-  }
-  element error;
-  info.has_error = object.at_key("error").get(error) == simdjson::SUCCESS && !error.is_null();
-  info.usage = usage_of(object);
-  simdjson::dom::array choices;
-  const bool no_choices =
-      object.at_key("choices").get_array().get(choices) != simdjson::SUCCESS || choices.size() == 0;
-  info.usage_only = info.usage.known && no_choices;
+  TopLevel top;
+  if (!read_top_level(payload, top)) return info;
+  info.has_error = top.has_error;
+  info.usage = top.usage;
+  info.usage_only = top.usage.known && !top.has_choices;
   return info;
 }
 
