@@ -36,12 +36,15 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   std::size_t fields_ = 0;
 };
 
-// Reads a response: status and headers (names lower-cased) into the reader, and each piece of
-// the body, decoded from chunked framing, appended to the string set by body_to().
+// Reads a response: the status into the reader, the headers (names lower-cased) into `out`, and
+// each piece of the body, decoded from chunked framing, appended to the string set by body_to().
+// `out` may hold the connection's previous answer: its strings are overwritten in place.
 class ResponseReader final : public boost::beast::http::basic_parser<false> {
  public:
+  explicit ResponseReader(Headers& out) : out_(out) {}
   int status() const { return status_; }
-  const Headers& headers() const { return headers_; }
+  // Empty until the whole head has been read.
+  const Headers& headers() const;
   // Where the next body bytes go; they are appended. Null drops them.
   void body_to(std::string* sink) { sink_ = sink; }
 
@@ -53,7 +56,7 @@ class ResponseReader final : public boost::beast::http::basic_parser<false> {
   void on_response_impl(int status, string_view, int, error_code&) override { status_ = status; }
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
                      error_code&) override;
-  void on_header_impl(error_code&) override {}
+  void on_header_impl(error_code&) override { out_.resize(fields_); }
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(string_view body, error_code&) override;
   void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
@@ -61,7 +64,8 @@ class ResponseReader final : public boost::beast::http::basic_parser<false> {
   void on_finish_impl(error_code&) override {}
 
   int status_ = 0;
-  Headers headers_;
+  Headers& out_;
+  std::size_t fields_ = 0;
   std::string* sink_ = nullptr;
 };
 

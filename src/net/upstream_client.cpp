@@ -130,7 +130,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   first_byte_due = std::chrono::steady_clock::now() + timeouts.first_byte;
   const auto patience = until(timeouts.first_byte, timeouts.deadline);
   Deadline& deadline = *conn->deadline;
-  parser.emplace();
+  parser.emplace(conn->answer_headers);
   parser->body_limit(boost::none);
   beast::error_code ec;
   co_await std::visit(
@@ -186,6 +186,7 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
     // A reused connection that the upstream had closed fails before any byte: always safe to
     // retry once on a fresh connection.
     bool stale = s.conn->reused && failure == UpstreamFailure::ResetBeforeHead;
+    s.parser.reset();  // it writes into the connection's header strings
     s.conn.reset();
     if (!stale) {
       s.failed = true;

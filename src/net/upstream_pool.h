@@ -5,6 +5,7 @@
 
 #include "net/beast_pch.h"
 #include "net/deadline.h"
+#include "net/http_types.h"
 #include "net/upstream_endpoint.h"
 
 #include <openssl/ssl.h>
@@ -37,7 +38,8 @@ struct UpstreamConnection {
 
   std::variant<PlainStream, TlsStream> stream;
   boost::beast::flat_buffer buffer;
-  std::string head;  // the request head being sent; kept for its capacity
+  std::string head;        // the request head being sent; kept for its capacity
+  Headers answer_headers;  // the last answer's; kept for their strings' capacity
   std::string pool_key;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;

@@ -41,8 +41,9 @@ TEST(RequestReaderTest, FillsTheRequestWithLowerCaseNamesAndTheBody) {
     EXPECT_EQ(request.method, "POST");
     EXPECT_EQ(request.target, "/v1/chat/completions?x=1");
     EXPECT_EQ(request.path(), "/v1/chat/completions");
-    ASSERT_EQ(request.headers.size(), 4u);
+    ASSERT_EQ(request.headers.size(), 3u);  // Content-Length is the parser's, not kept
     EXPECT_EQ(request.headers[1].name, "content-type");
+    EXPECT_EQ(request.header("content-length"), "");
     EXPECT_EQ(request.header("x-request-id"), "abc");
     EXPECT_EQ(request.body, "{\"model\":1}");
   }
@@ -81,7 +82,8 @@ TEST(RequestReaderTest, LimitsAndBadInputAreErrors) {
 }
 
 TEST(ResponseReaderTest, StatusHeadersAndADechunkedBodyIntoTheSink) {
-  ResponseReader parser;
+  Headers headers;
+  ResponseReader parser{headers};
   std::string body;
   parser.body_to(&body);
   parser.eager(true);
@@ -93,6 +95,36 @@ TEST(ResponseReaderTest, StatusHeadersAndADechunkedBodyIntoTheSink) {
   EXPECT_EQ(find_header(parser.headers(), "retry-after"), "2");
   EXPECT_EQ(parser.headers()[0].name, "retry-after");
   EXPECT_EQ(body, "hello world");
+}
+
+TEST(ResponseReaderTest, KeepsNoFramingFieldsAndReusesTheConnectionsHeaders) {
+  Headers headers;
+  {
+    ResponseReader first{headers};
+    EXPECT_TRUE(first.headers().empty());
+    ASSERT_FALSE(
+        feed_in_pieces("HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Mon, 30 Nov 2026\r\n"
+                       "Content-Type: application/json\r\nX-Ratelimit-Limit-Requests: 60\r\n"
+                       "Content-Length: 2\r\nConnection: keep-alive\r\n\r\n{}",
+                       first, 5));
+    EXPECT_TRUE(first.keep_alive());
+    ASSERT_EQ(first.headers().size(), 2u);
+    EXPECT_EQ(first.headers()[0].name, "content-type");
+    EXPECT_EQ(first.headers()[1].name, "x-ratelimit-limit-requests");
+  }
+  ResponseReader second{headers};
+  boost::beast::flat_buffer buffer;
+  const auto put = [&](std::string_view text) {
+    auto room = buffer.prepare(text.size());
+    std::memcpy(room.data(), text.data(), text.size());
+    buffer.commit(text.size());
+    return feed(buffer, second);
+  };
+  EXPECT_EQ(put("HTTP/1.1 500 Oops\r\nRetry-After: 1\r\n"), http::error::need_more);
+  EXPECT_TRUE(second.headers().empty());  // nothing is shown before the head is whole
+  ASSERT_FALSE(put("Content-Length: 0\r\n\r\n"));
+  ASSERT_EQ(second.headers().size(), 1u);  // none of the first answer's are left over
+  EXPECT_EQ(find_header(second.headers(), "retry-after"), "1");
 }
 
 }  // namespace
