@@ -43,6 +43,23 @@ TEST(ResponseHeadTest, HeadersThatCouldSplitTheHeadAreLeftOut) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nx-ok: 1\r\nContent-Length: 0\r\n\r\n");
 }
 
+TEST(ResponseHeadTest, LongFieldsAreCheckedWhole) {
+  // Breaks in the first and second sixteen bytes and in the tail after them.
+  const std::string clean(40, 'v');
+  std::string early = clean, middle = clean, tail = clean;
+  early[3] = '\0';
+  middle[20] = '\r';
+  tail[35] = '\n';
+  std::string out;
+  const Headers headers{{"x-early", early},
+                        {"x-middle", middle},
+                        {"x-tail", tail},
+                        {"x-long-name-with-a-break-late\n", "v"},
+                        {"x-clean", clean}};
+  append_response_head(out, 200, "", headers, {.chunked = false, .content_length = 0}, true);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nx-clean: " + clean + "\r\nContent-Length: 0\r\n\r\n");
+}
+
 TEST(RequestHeadTest, RequestLineHostHeadersAndLength) {
   std::string out;
   const std::array<HeaderView, 2> headers{{{"authorization", "Bearer k"}, {"accept", "*/*"}}};
