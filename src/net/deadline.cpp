@@ -1,9 +1,11 @@
 #include "net/deadline.h"
 
+#include "net/coarse_clock.h"
+
 namespace sluice::net {
 
 void Deadline::set(std::chrono::steady_clock::duration timeout, Action action) {
-  due_ = std::chrono::steady_clock::now() + timeout;
+  due_ = coarse_due(timeout);  // up to a tick late, never early
   action_ = action;
   fired_ = false;
   // A wait already pending for an earlier time will find the deadline moved and sleep on.

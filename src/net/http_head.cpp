@@ -92,12 +92,13 @@ void append_response_head(std::string& out, int status, std::string_view content
   out += "\r\n";
 }
 
-void append_request_head(std::string& out, std::string_view method, std::string_view target,
+void append_request_head(std::string& out, std::string_view method, RequestTarget target,
                          std::string_view host, std::span<const HeaderView> headers,
                          std::size_t body_size) {
   out.append(method);
   out += ' ';
-  out.append(target);
+  out.append(target.base);
+  out.append(target.path);
   out += " HTTP/1.1\r\n";
   append_field(out, "Host", host);
   append_fields(out, headers);

@@ -25,9 +25,16 @@ struct BodyFraming {
 void append_response_head(std::string& out, int status, std::string_view content_type,
                           const Headers& headers, BodyFraming framing, bool keep_alive);
 
+// A request target given in two pieces, the upstream's base path and the endpoint's path, so that
+// no string is built to join them.
+struct RequestTarget {
+  std::string_view base;
+  std::string_view path;
+};
+
 // Appends "<method> <target> HTTP/1.1", Host, `headers` and Content-Length to `out`, ending with
 // the blank line; the connection stays open (HTTP/1.1's default). Same header filter as above.
-void append_request_head(std::string& out, std::string_view method, std::string_view target,
+void append_request_head(std::string& out, std::string_view method, RequestTarget target,
                          std::string_view host, std::span<const HeaderView> headers,
                          std::size_t body_size);
 

@@ -19,10 +19,17 @@ using asio::awaitable;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// `step`, or less when the request's deadline comes sooner.
+std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
+                                          std::chrono::steady_clock::time_point deadline,
+                                          std::chrono::steady_clock::time_point now) {
+  auto left = deadline - now;
+  return left < step ? left : std::chrono::steady_clock::duration(step);
+}
+
 std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
                                           std::chrono::steady_clock::time_point deadline) {
-  auto left = deadline - std::chrono::steady_clock::now();
-  return left < step ? left : std::chrono::steady_clock::duration(step);
+  return until(step, deadline, std::chrono::steady_clock::now());
 }
 
 }  // namespace
@@ -122,13 +129,13 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   std::string& head = conn->head;
   head.clear();
   head.reserve(512 + endpoint.base_path.size() + path.size());
-  std::string target = endpoint.base_path;
-  target.append(path);
-  append_request_head(head, method, target, endpoint.host, request_headers, body.size());
+  append_request_head(head, method, {endpoint.base_path, path}, endpoint.host, request_headers,
+                      body.size());
   std::array<asio::const_buffer, 2> message{asio::buffer(head), asio::buffer(body)};
 
-  first_byte_due = std::chrono::steady_clock::now() + timeouts.first_byte;
-  const auto patience = until(timeouts.first_byte, timeouts.deadline);
+  const auto now = std::chrono::steady_clock::now();
+  first_byte_due = now + timeouts.first_byte;
+  const auto patience = until(timeouts.first_byte, timeouts.deadline, now);
   Deadline& deadline = *conn->deadline;
   parser.emplace(conn->answer_headers);
   parser->body_limit(boost::none);

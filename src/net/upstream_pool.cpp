@@ -1,12 +1,14 @@
 #include "net/upstream_pool.h"
 
+#include "net/coarse_clock.h"
+
 namespace sluice::net {
 
 std::unique_ptr<UpstreamConnection> UpstreamPool::take(const std::string& pool_key) {
   auto it = idle_.find(pool_key);
   if (it == idle_.end()) return nullptr;
   auto& stack = it->second;
-  auto now = std::chrono::steady_clock::now();
+  const auto now = coarse_now();
   while (!stack.empty()) {
     auto conn = std::move(stack.back());
     stack.pop_back();
@@ -21,7 +23,7 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::take(const std::string& pool_k
 void UpstreamPool::give_back(std::unique_ptr<UpstreamConnection> connection) {
   auto& stack = idle_[connection->pool_key];
   if (stack.size() >= kMaxIdlePerKey) return;  // closes it
-  connection->idle_since = std::chrono::steady_clock::now();
+  connection->idle_since = coarse_now();
   stack.push_back(std::move(connection));
 }
 

@@ -42,13 +42,14 @@ std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& c
   }
   max_wait = std::min(max_wait, 24.0 * 3600);
   ctx.max_wait_seconds = max_wait;
-  const auto now = std::chrono::steady_clock::now();
   const auto wait =
       std::chrono::duration_cast<core::Duration>(std::chrono::duration<double>(max_wait));
-  // Waiting past the request's total timeout would only end in a 504.
+  // The wait counts from the request's arrival. Waiting past its total timeout would only end in
+  // a 504.
   const auto latest = ctx.started + config.timeouts.total;
-  r.deadline = core::TimePoint{
-      std::min<std::chrono::steady_clock::time_point>(now + wait, latest).time_since_epoch()};
+  r.deadline =
+      core::TimePoint{std::min<std::chrono::steady_clock::time_point>(ctx.started + wait, latest)
+                          .time_since_epoch()};
 
   if (auto header = ctx.request.header("x-sluice-priority"); !header.empty()) {
     int priority = 0;

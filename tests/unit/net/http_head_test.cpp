@@ -63,7 +63,7 @@ TEST(ResponseHeadTest, LongFieldsAreCheckedWhole) {
 TEST(RequestHeadTest, RequestLineHostHeadersAndLength) {
   std::string out;
   const std::array<HeaderView, 2> headers{{{"authorization", "Bearer k"}, {"accept", "*/*"}}};
-  append_request_head(out, "POST", "/v1/chat/completions", "api.example.com", headers, 17);
+  append_request_head(out, "POST", {"/v1", "/chat/completions"}, "api.example.com", headers, 17);
   EXPECT_EQ(out,
             "POST /v1/chat/completions HTTP/1.1\r\n"
             "Host: api.example.com\r\n"
