@@ -25,6 +25,14 @@ struct UsageFields {
   std::optional<std::int64_t> prompt, input, completion, output, total, cached, cache_read;
 };
 
+// The integer members of a usage object, by the name OpenAI or Anthropic gives them.
+using Count = std::optional<std::int64_t> UsageFields::*;
+constexpr std::pair<std::string_view, Count> kCounts[] = {
+    {"prompt_tokens", &UsageFields::prompt}, {"completion_tokens", &UsageFields::completion},
+    {"total_tokens", &UsageFields::total},   {"input_tokens", &UsageFields::input},
+    {"output_tokens", &UsageFields::output}, {"cache_read_input_tokens", &UsageFields::cache_read},
+};
+
 // Keeps the first value of a repeated key, as a DOM look-up would.
 void read_int(ondemand::value value, std::optional<std::int64_t>& slot) {
   std::int64_t number = 0;
@@ -38,25 +46,20 @@ bool read_usage_fields(ondemand::object usage, UsageFields& out) {
     std::string_view key;
     if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key().get(key))
       return false;
-    if (key == "prompt_tokens") {
-      read_int(field.value(), out.prompt);
-    } else if (key == "completion_tokens") {
-      read_int(field.value(), out.completion);
-    } else if (key == "total_tokens") {
-      read_int(field.value(), out.total);
-    } else if (key == "input_tokens") {
-      read_int(field.value(), out.input);
-    } else if (key == "output_tokens") {
-      read_int(field.value(), out.output);
-    } else if (key == "cache_read_input_tokens") {
-      read_int(field.value(), out.cache_read);
-    } else if (key == "prompt_tokens_details") {
+    if (key == "prompt_tokens_details") {
       ondemand::object details;
       std::int64_t cached = 0;
       if (!out.cached && field.value().get_object().get(details) == simdjson::SUCCESS &&
           details.find_field_unordered("cached_tokens").get_int64().get(cached) ==
               simdjson::SUCCESS) {
         out.cached = cached;
+      }
+      continue;
+    }
+    for (const auto& [name, count] : kCounts) {
+      if (key == name) {
+        read_int(field.value(), out.*count);
+        break;
       }
     }
   }

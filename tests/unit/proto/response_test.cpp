@@ -32,6 +32,22 @@ TEST(UsageFromBodyTest, CompletionDerivedFromTotalWhenMissing) {
   EXPECT_EQ(u.completion_tokens, 3);
 }
 
+TEST(UsageFromBodyTest, AnthropicNamesAndTheFirstOfARepeatedKey) {
+  const Usage u = usage_from_body(
+      R"({"usage":{"input_tokens":9,"output_tokens":4,"cache_read_input_tokens":6}})");
+  EXPECT_TRUE(u.known);
+  EXPECT_EQ(u.prompt_tokens, 9);
+  EXPECT_EQ(u.completion_tokens, 4);
+  EXPECT_EQ(u.cached_tokens, 6);
+  // OpenAI's names win over Anthropic's; a repeated key counts once, as first given; the usage
+  // object may come before the choices.
+  const Usage both = usage_from_body(
+      R"({"usage":{"input_tokens":1,"prompt_tokens":5,"prompt_tokens":7,"completion_tokens":2},)"
+      R"("choices":[{"message":{"content":"\"usage\":{}"}}]})");
+  EXPECT_EQ(both.prompt_tokens, 5);
+  EXPECT_EQ(both.completion_tokens, 2);
+}
+
 TEST(UsageFromBodyTest, UnknownWhenAbsentNullOrUnparsable) {
   EXPECT_FALSE(usage_from_body(R"({"choices":[]})").known);
   EXPECT_FALSE(usage_from_body(R"({"usage":null})").known);
