@@ -11,8 +11,9 @@
 
 namespace sluice::net {
 
-// Fills a Request: method, target, headers (names lower-cased) and body. `out` may hold the
-// connection's previous request: its strings are overwritten in place, keeping their capacity.
+// Fills a Request: method, target, headers (names lower-cased; not the framing fields, nor Date
+// and Server: see skipped() in the .cpp) and body. `out` may hold the connection's previous
+// request: its strings are overwritten in place, keeping their capacity.
 class RequestReader final : public boost::beast::http::basic_parser<true> {
  public:
   explicit RequestReader(Request& out);
@@ -36,9 +37,10 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   std::size_t fields_ = 0;
 };
 
-// Reads a response: the status into the reader, the headers (names lower-cased) into `out`, and
-// each piece of the body, decoded from chunked framing, appended to the string set by body_to().
-// `out` may hold the connection's previous answer: its strings are overwritten in place.
+// Reads a response: the status into the reader, the headers (names lower-cased, the same fields
+// left out) into `out`, and each piece of the body, decoded from chunked framing, appended to the
+// string set by body_to(). `out` may hold the connection's previous answer: its strings are
+// overwritten in place.
 class ResponseReader final : public boost::beast::http::basic_parser<false> {
  public:
   explicit ResponseReader(Headers& out) : out_(out) {}
