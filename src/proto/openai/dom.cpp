@@ -12,11 +12,15 @@ namespace {
 // body does not pin memory for the thread's lifetime.
 constexpr std::size_t kKeepCapacity = 1 << 20;
 
-// `text` copied into `padded`, with the zeroed padding simdjson reads past the end.
-void copy_padded(std::string_view text, std::string& padded) {
-  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) std::string().swap(padded);
+// `text` copied into `padded`, with the zeroed padding simdjson reads past the end. True when a
+// buffer left large by an unusually big document was released first: the caller's parser should
+// then release its own.
+bool copy_padded(std::string_view text, std::string& padded) {
+  const bool release = padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity;
+  if (release) std::string().swap(padded);
   padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
   if (!text.empty()) std::memcpy(padded.data(), text.data(), text.size());
+  return release;
 }
 
 }  // namespace
@@ -24,20 +28,16 @@ void copy_padded(std::string_view text, std::string& padded) {
 simdjson::error_code parse(std::string_view text, simdjson::dom::element& out) {
   thread_local simdjson::dom::parser parser;
   thread_local std::string padded;
-  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) {
-    parser = simdjson::dom::parser();  // releases the large tape
-  }
-  copy_padded(text, padded);
+  if (copy_padded(text, padded)) parser = simdjson::dom::parser();  // releases the large tape
   return parser.parse(padded.data(), text.size(), false).get(out);
 }
 
 simdjson::error_code iterate(std::string_view text, simdjson::ondemand::document& out) {
   thread_local simdjson::ondemand::parser parser;
   thread_local std::string padded;
-  if (padded.capacity() > kKeepCapacity && text.size() < kKeepCapacity) {
+  if (copy_padded(text, padded)) {
     parser = simdjson::ondemand::parser();  // releases the large structural index
   }
-  copy_padded(text, padded);
   return parser.iterate(padded.data(), text.size(), padded.size()).get(out);
 }
 
