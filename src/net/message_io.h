@@ -7,6 +7,7 @@
 
 #include "net/beast_pch.h"
 #include "net/deadline.h"
+#include "net/drained_read.h"
 
 #include <algorithm>
 #include <array>
@@ -42,8 +43,20 @@ boost::asio::awaitable<boost::beast::error_code> read_more(
     boost::beast::http::basic_parser<isRequest>& parser) {
   constexpr std::size_t kMinRead = 4096, kMaxRead = 64 * 1024;
   const std::size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
-  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(room),
-                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+  constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+  boost::system::error_code ec;
+  std::size_t n = 0;
+  if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+    // Within a message the socket is tried first, as drained_read.h requires; a message's first
+    // bytes are awaited without that attempt, which would almost always fail.
+    const bool within_message = parser.got_some() || buffer.size() != 0;
+    if (within_message) n = stream.read_some(buffer.prepare(room), ec);  // non-blocking socket
+    if (!within_message || ec == boost::asio::error::would_block) {
+      std::tie(ec, n) = co_await async_read_some_drained(stream, buffer.prepare(room), kTuple);
+    }
+  } else {
+    std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+  }
   buffer.commit(n);
   if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated) {
     if (!parser.got_some()) co_return boost::beast::http::error::end_of_stream;
