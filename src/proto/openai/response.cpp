@@ -169,7 +169,7 @@ std::size_t find_key(std::string_view data, std::size_t from) {
   }
 #endif
   for (; end - p >= 7; ++p) {
-    if (matches(p)) return static_cast<std::size_t>(p - begin);
+    if (*p == '"' && matches(p)) return static_cast<std::size_t>(p - begin);
   }
   return std::string_view::npos;
 }

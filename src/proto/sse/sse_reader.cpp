@@ -71,6 +71,7 @@ std::optional<SseEvent> SseReader::next() {
       continue;
     }
     if (!line_start) {
+      if (first_line_length_ == kUnknown) first_line_length_ = p - consumed_;
       line_start = true;
       after_cr = c == '\r';
       ++p;
@@ -103,12 +104,23 @@ std::optional<SseEvent> SseReader::next() {
   std::string_view rest = event.raw;
   if (stream_start_ && rest.starts_with(kBom)) rest.remove_prefix(kBom.size());
   stream_start_ = false;
+  // The scan above found where the first line ends (a BOM holds no line end): most events are
+  // one data line, which then is not searched a second time.
+  std::size_t known_eol = first_line_length_ == kUnknown
+                              ? kUnknown
+                              : first_line_length_ - (event.raw.size() - rest.size());
+  first_line_length_ = kUnknown;
   data_.clear();
   std::string_view first_data;
   int data_lines = 0;
   while (!rest.empty()) {
-    const std::size_t eol = static_cast<std::size_t>(
-        detail::find_either(rest.data(), rest.data() + rest.size(), '\n', '\r') - rest.data());
+    const std::size_t eol =
+        known_eol != kUnknown
+            ? known_eol
+            : static_cast<std::size_t>(
+                  detail::find_either(rest.data(), rest.data() + rest.size(), '\n', '\r') -
+                  rest.data());
+    known_eol = kUnknown;
     const std::string_view line = rest.substr(0, eol);
     std::size_t skip = eol;
     if (skip < rest.size())

@@ -56,6 +56,9 @@ class SseReader {
   bool finished_ = false;
   bool stream_start_ = true;  // the next event is the stream's first (may begin with a BOM)
   std::string data_;          // joined data of the last returned event (when not contiguous)
+  static constexpr std::size_t kUnknown = static_cast<std::size_t>(-1);
+  // Where the pending event's first line ends, from its start, once the scan has seen it.
+  std::size_t first_line_length_ = kUnknown;
 };
 
 }  // namespace sluice::proto
