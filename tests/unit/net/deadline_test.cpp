@@ -1,5 +1,7 @@
 #include "net/deadline.h"
 
+#include "support/loopback_pair.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,16 +13,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// A connected pair of loopback sockets on one io_context.
-struct SocketPair {
-  asio::io_context io;
-  tcp::socket server{io};
-  tcp::socket client{io};
-  SocketPair() {
-    tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
+// A loopback pair whose server end takes one-byte reads.
+struct SocketPair : testing::LoopbackPair {
   // Starts a one-byte read on the server side; its outcome lands in read_ec and read_done.
   void start_read() {
     server.async_read_some(asio::buffer(&byte, 1),

@@ -1,5 +1,7 @@
 #include "net/drained_read.h"
 
+#include "support/loopback_pair.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,19 +14,12 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-// A connected pair of loopback sockets; reads go through async_read_some_drained on `reader`.
-struct Connection {
-  asio::io_context io;
-  tcp::socket reader{io};
-  tcp::socket writer{io};
-  // Keeps run_for() and poll() running the reactor while no read is pending.
+// A loopback pair; reads go through async_read_some_drained on `reader`.
+struct Connection : testing::LoopbackPair {
+  tcp::socket& reader = server;
+  tcp::socket& writer = client;
+  // Keeps the loop running the reactor while no read is pending.
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-
-  Connection() {
-    tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-    writer.connect(acceptor.local_endpoint());
-    acceptor.accept(reader);
-  }
 
   struct Read {
     boost::system::error_code ec;
@@ -43,13 +38,8 @@ struct Connection {
                             });
   }
 
-  // Runs the loop until `read` completes (or a second passes, which fails the test).
   void finish(Read& read) {
-    for (auto until = std::chrono::steady_clock::now() + 1s;
-         !read.done && std::chrono::steady_clock::now() < until;) {
-      io.run_for(10ms);
-    }
-    ASSERT_TRUE(read.done) << "the read never completed";
+    ASSERT_TRUE(run_until([&] { return read.done; })) << "the read never completed";
   }
 
   void send(std::string_view bytes) { asio::write(writer, asio::buffer(bytes)); }
