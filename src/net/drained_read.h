@@ -108,17 +108,11 @@ struct SocketAccess : tcp::socket {
   }
 };
 
-// The reactor of the socket's io_context. Looking a service up takes a lock, so the last one is
-// kept per thread (a loop's sockets all belong to its own io_context).
+// The reactor of the socket's io_context. (Not kept between calls: a context destroyed and
+// another made at its address, as tests do, would leave a kept pointer dangling.)
 inline ad::reactor& reactor_of(tcp::socket& socket) {
-  thread_local boost::asio::execution_context* context = nullptr;
-  thread_local ad::reactor* reactor = nullptr;
-  auto& current = boost::asio::query(socket.get_executor(), boost::asio::execution::context);
-  if (&current != context) {
-    reactor = &boost::asio::use_service<ad::reactor>(current);
-    context = &current;
-  }
-  return *reactor;
+  return boost::asio::use_service<ad::reactor>(
+      boost::asio::query(socket.get_executor(), boost::asio::execution::context));
 }
 
 template <typename Handler>
