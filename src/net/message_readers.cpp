@@ -3,9 +3,11 @@
 namespace sluice::net {
 namespace {
 
+// One pass over the bytes (a copy, then lowering the copy, cost twice as much per field).
 void assign_lower(std::string& out, boost::beast::string_view name) {
-  out.assign(name.data(), name.size());
-  for (char& c : out) c = ascii_lower(c);
+  out.resize(name.size());
+  char* to = out.data();
+  for (std::size_t i = 0; i < name.size(); ++i) to[i] = ascii_lower(name[i]);
 }
 
 // Fields the parser itself acts on (framing and persistence, which it exposes as keep_alive(),
