@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# System calls per proxied chat completion, the gateway next to nginx as a plain reverse proxy,
+# counted by perf on each proxy's process while wrk drives it (one connection set, 32
+# connections, as ../shared/bench/proxy-overhead.sh does). A recv() that finds nothing costs
+# about 0.3 µs of kernel time and shows here as recvfrom above one per read that got bytes.
+# Upstream: an nginx answering the bench's chat completion on 127.0.0.1:18080.
+# Usage: bench/gateway/syscalls.sh [seconds]   (needs root, nginx, wrk and perf:
+#        apt-get install -y nginx-light wrk linux-perf)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${SLUICE_BIN:-$root/build/sluice}
+seconds=${1:-4}
+for tool in nginx wrk perf; do
+  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+[ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
+work=$(mktemp -d /tmp/sluice-syscalls.XXXX)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+cat >"$work/upstream.conf" <<CONF
+worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  server { listen 127.0.0.1:18080; location / { default_type application/json; return 200 '$reply'; } } }
+CONF
+cat >"$work/proxy.conf" <<CONF
+worker_processes 1; daemon off; pid $work/proxy.pid; error_log $work/proxy.err warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  upstream up { server 127.0.0.1:18080; keepalive 512; }
+  server { listen 127.0.0.1:18096;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }
+CONF
+sed -e 's/^listen: .*/listen: 127.0.0.1:18097/' -e "s#^storage: .*#storage: sqlite:$work/usage.db#" \
+  "$root/bench/proxy-overhead.yaml" >"$work/gateway.yaml"
+nginx -c "$work/upstream.conf" & pids+=($!)
+nginx -c "$work/proxy.conf" & pids+=($!)
+"$bin" serve --config "$work/gateway.yaml" >/dev/null 2>"$work/gateway.log" & pids+=($!)
+gateway=$!
+cat >"$work/chat.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-bench"
+LUA
+for port in 18080 18096 18097; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+proxy_worker=$(pgrep -P "$(cat "$work/proxy.pid")")
+
+events=""
+for call in recvfrom recvmsg read readv sendto sendmsg write writev epoll_wait epoll_ctl futex; do
+  events+="${events:+,}syscalls:sys_enter_$call"
+done
+# count NAME PID PORT: wrk runs a second longer than perf on both sides, so every counted call
+# falls inside the measured load.
+count() {
+  wrk -t1 -c32 -d1s -s "$work/chat.lua" "http://127.0.0.1:$3/v1/chat/completions" >/dev/null
+  wrk -t1 -c32 -d"$((seconds + 2))s" -s "$work/chat.lua" \
+    "http://127.0.0.1:$3/v1/chat/completions" >"$work/wrk.out" &
+  local load=$!
+  sleep 1
+  perf stat -x, -e "$events" -p "$2" -o "$work/perf.out" -- sleep "$seconds"
+  wait "$load"
+  local rate
+  rate=$(awk '/Requests\/sec/{print $2}' "$work/wrk.out")
+  printf '%-8s' "$1"
+  awk -F, -v n="$(awk -v r="$rate" -v s="$seconds" 'BEGIN{print r * s}')" \
+    '$3 ~ /sys_enter_/ && $1 > 0 {sub(/.*sys_enter_/, "", $3); printf " %s %.2f", $3, $1 / n}' \
+    "$work/perf.out"
+  echo "   (per request, at $rate req/s)"
+}
+count nginx "$proxy_worker" 18096
+count sluice "$gateway" 18097
