@@ -96,9 +96,10 @@ TEST(InspectChunkTest, ErrorChunk) {
 }
 
 TEST(InspectChunkTest, FindsUsageAndErrorKeysAtAnyOffset) {
-  // The key scan looks at sixteen positions at a time and the rest one by one: move the key
-  // across both, with text before it that has the letters the scan looks for.
-  for (std::size_t pad = 0; pad < 40; ++pad) {
+  // The key scan looks at 32 positions at a time (AVX2, from 64 bytes on), then sixteen, and the
+  // rest one by one: move the key across all three, with text before it that has the letters the
+  // scan looks for.
+  for (std::size_t pad = 0; pad < 120; ++pad) {
     const std::string filler = R"("x":")" + std::string(pad, 'u') + R"(sage eg",)";
     const ChunkInfo usage = inspect_chunk(
         "{" + filler + R"("choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})");

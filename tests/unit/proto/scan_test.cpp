@@ -8,7 +8,9 @@ namespace sluice::proto::detail {
 namespace {
 
 TEST(FindEitherTest, FindsFirstMatchAtEveryPositionAndLength) {
-  for (std::size_t length = 0; length <= 24; ++length) {
+  // Up to 130 bytes: the AVX2 blocks (from 64 bytes on) and their overlapping last block, the
+  // SSE2 blocks, the eight-byte words and the single bytes all come into play.
+  for (std::size_t length = 0; length <= 130; ++length) {
     const std::string none(length, 'x');
     EXPECT_EQ(find_either(none.data(), none.data() + length, '\n', '\r'), none.data() + length);
     for (std::size_t at = 0; at < length; ++at) {
