@@ -1,11 +1,11 @@
 #include "net/deadline.h"
 
-#include "net/coarse_clock.h"
-
 namespace sluice::net {
 
 void Deadline::set(std::chrono::steady_clock::duration timeout, Action action) {
-  due_ = coarse_due(timeout);  // up to a tick late, never early
+  // The precise clock: the coarse one can lag by more than its tick (a stalled virtual CPU), and a
+  // deadline set from it fired early; a request's total time out was then taken for an idle one.
+  due_ = std::chrono::steady_clock::now() + timeout;
   action_ = action;
   fired_ = false;
   // A wait already pending for an earlier time will find the deadline moved and sleep on.

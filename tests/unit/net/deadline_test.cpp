@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 
 namespace sluice::net {
 namespace {
@@ -39,6 +40,23 @@ TEST(DeadlineTest, APassedReadDeadlineEndsThePendingReadAndSaysSo) {
   // The sending side still works: an answer (a 408) can go out.
   EXPECT_EQ(asio::write(pair.server, asio::buffer("x", 1)), 1u);
   deadline->detach();
+}
+
+TEST(DeadlineTest, NeverFiresBeforeItsTimeByThePreciseClock) {
+  // Each deadline is set just after a sleep, when a coarse clock lags most; a total time out that
+  // fired early was reported as an idle one (the classification compares with the precise clock).
+  for (int i = 0; i < 20; ++i) {
+    SocketPair pair;
+    auto deadline = std::make_shared<Deadline>(pair.io.get_executor(), pair.server);
+    std::this_thread::sleep_for(3ms);
+    const auto set_at = std::chrono::steady_clock::now();
+    deadline->set(5ms, Deadline::Action::ShutdownReceive);
+    pair.start_read();
+    ASSERT_TRUE(pair.run_until([&] { return pair.read_done; }));
+    EXPECT_GE(std::chrono::steady_clock::now() - set_at, 5ms) << i;
+    EXPECT_TRUE(deadline->fired());
+    deadline->detach();
+  }
 }
 
 TEST(DeadlineTest, AClearedOrMovedDeadlineDoesNotFire) {
