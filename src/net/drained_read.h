@@ -26,7 +26,13 @@
 
 #include <utility>
 
+// Only Asio's epoll reactor is known to skip the speculative read as used here.
+#if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+#define SLUICE_DRAINED_READ 1
+#endif
+
 namespace sluice::net {
+#if defined(SLUICE_DRAINED_READ)
 namespace drained_read_detail {
 
 namespace ad = boost::asio::detail;
@@ -142,13 +148,14 @@ void start_receive(tcp::socket& socket, boost::asio::mutable_buffer buffer, Hand
 }
 
 }  // namespace drained_read_detail
+#endif
 
 // Reads some bytes into `buffer`, as socket.async_read_some() does, with the reactor told when
 // the socket has been emptied (see above). Completes with (error_code, bytes read).
 template <typename CompletionToken>
 auto async_read_some_drained(boost::asio::ip::tcp::socket& socket,
                              boost::asio::mutable_buffer buffer, CompletionToken&& token) {
-#if defined(BOOST_ASIO_HAS_EPOLL) && !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+#if defined(SLUICE_DRAINED_READ)
   return boost::asio::async_initiate<CompletionToken, void(boost::system::error_code, std::size_t)>(
       [&socket](auto handler, boost::asio::mutable_buffer into) {
         drained_read_detail::start_receive(socket, into, handler);

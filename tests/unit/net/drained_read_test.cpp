@@ -67,6 +67,9 @@ TEST(DrainedReadTest, ReadsWhatIsThere) {
 }
 
 TEST(DrainedReadTest, AfterAReadThatEmptiedTheSocketTheNextReadWaitsForReadinessNotTheSocket) {
+#if !defined(SLUICE_DRAINED_READ)
+  GTEST_SKIP() << "this Asio backend reads as Asio does";
+#endif
   Connection c;
   Connection::Read first;
   c.read_when_bytes_come(first, "first");
