@@ -145,6 +145,15 @@ bool is_key_at(const char* at) {
          std::memcmp(at, kErrorKey.data(), kErrorKey.size()) == 0;
 }
 
+// The first whole key among the candidate positions `candidates` (bit i: block + i), or nullptr.
+const char* first_key_among(const char* block, unsigned candidates, const char* end) {
+  for (; candidates != 0; candidates &= candidates - 1) {
+    const char* at = block + __builtin_ctz(candidates);
+    if (end - at >= 7 && is_key_at(at)) return at;
+  }
+  return nullptr;
+}
+
 #if defined(SLUICE_SCAN_AVX2)
 // Bit i set when position i of the 32 at `p` is a candidate for find_key().
 __attribute__((target("avx2"))) unsigned key_candidates_avx2(const char* p) {
@@ -160,19 +169,12 @@ __attribute__((target("avx2"))) unsigned key_candidates_avx2(const char* p) {
 // find_key() 32 positions at a time, for at least 36 bytes: the first key at or after `p`, or
 // `end`. The last block overlaps the one before, with the positions already looked at masked off.
 __attribute__((target("avx2"))) const char* find_key_avx2(const char* p, const char* end) {
-  const auto first_key = [end](const char* block, unsigned candidates) -> const char* {
-    for (; candidates != 0; candidates &= candidates - 1) {
-      const char* at = block + __builtin_ctz(candidates);
-      if (end - at >= 7 && is_key_at(at)) return at;
-    }
-    return nullptr;
-  };
   for (; end - p >= 32 + 4; p += 32) {
-    if (const char* at = first_key(p, key_candidates_avx2(p))) return at;
+    if (const char* at = first_key_among(p, key_candidates_avx2(p), end)) return at;
   }
   if (end - p < 7) return end;  // no room for a key (and p - last below stays under 32)
   const char* last = end - (32 + 4);
-  const char* at = first_key(last, key_candidates_avx2(last) & (~0u << (p - last)));
+  const char* at = first_key_among(last, key_candidates_avx2(last) & (~0u << (p - last)), end);
   return at != nullptr ? at : end;
 }
 #endif
@@ -199,12 +201,11 @@ std::size_t find_key(std::string_view data, std::size_t from) {
   while (end - p >= 16 + 4) {
     const __m128i second = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
     const __m128i fifth = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4));
-    unsigned candidates = static_cast<unsigned>(_mm_movemask_epi8(
+    const unsigned candidates = static_cast<unsigned>(_mm_movemask_epi8(
         _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(second, u), _mm_cmpeq_epi8(fifth, g)),
                      _mm_and_si128(_mm_cmpeq_epi8(second, e), _mm_cmpeq_epi8(fifth, o)))));
-    for (; candidates != 0; candidates &= candidates - 1) {
-      const char* at = p + __builtin_ctz(candidates);
-      if (end - at >= 7 && is_key_at(at)) return static_cast<std::size_t>(at - begin);
+    if (const char* at = first_key_among(p, candidates, end)) {
+      return static_cast<std::size_t>(at - begin);
     }
     p += 16;
   }
