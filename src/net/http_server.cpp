@@ -5,6 +5,7 @@
 #include "net/http_head.h"
 #include "net/message_io.h"
 #include "net/message_readers.h"
+#include "net/simple_head.h"
 #include "net/transport_errors.h"
 
 #include <spdlog/spdlog.h>
@@ -30,6 +31,10 @@ using asio::awaitable;
 using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
+
+std::string_view buffered(const beast::flat_buffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
+}
 
 // One accepted connection's state, visible to stop() so idle connections can be closed at once.
 struct Connection {
@@ -387,21 +392,45 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     // still go out. An idle keep-alive connection may wait longer than a started request may take.
     deadline.set(first ? options.request_timeout : options.idle_timeout,
                  Deadline::Action::ShutdownReceive);
+    // Once the head is in, the request has request_timeout to finish.
+    const auto head_arrived = [&] {
+      if (conn.busy) return;
+      conn.busy = true;
+      if (!first) deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
+    };
+    std::optional<SimpleHead> simple;
     beast::error_code rec;
     for (;;) {
+      // A head that arrived whole and in the common form skips Beast (simple_head.h); its body
+      // is then simply the next content-length bytes.
+      if (!parser.got_some() && buffer.size() != 0) {
+        simple = parse_simple_request(buffered(buffer), options.header_limit, request);
+        if (simple) {
+          buffer.consume(simple->size);
+          head_arrived();
+          const std::uint64_t length = simple->content_length.value_or(0);
+          if (length > options.body_limit) {
+            rec = http::error::body_limit;
+          } else if (buffer.size() < length) {
+            rec = co_await read_at_least(conn.socket, buffer, static_cast<std::size_t>(length));
+          }
+          if (!rec) {
+            request.body.assign(buffered(buffer).substr(0, static_cast<std::size_t>(length)));
+            buffer.consume(static_cast<std::size_t>(length));
+          }
+          break;
+        }
+      }
       rec = feed(buffer, parser);
       if (rec != http::error::need_more) break;
-      if (parser.is_header_done() && !conn.busy) {
-        conn.busy = true;
-        if (!first) deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
-      }
+      if (parser.is_header_done()) head_arrived();
       rec = co_await read_more(conn.socket, buffer, parser);
       if (rec) break;
     }
     const bool timed_out = deadline.fired();
     deadline.clear();
     if (rec) {
-      if (timed_out && parser.got_some()) {
+      if (timed_out && (simple || parser.got_some())) {
         co_await answer_read_error(conn, beast::error::timeout);
       } else if (!timed_out) {
         co_await answer_read_error(conn, rec);
@@ -410,7 +439,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     }
     conn.busy = true;
     first = false;
-    bool keep_alive = parser.keep_alive() && !stopping.load();
+    const bool keep_alive = (simple ? simple->keep_alive : parser.keep_alive()) && !stopping.load();
     SocketResponseWriter writer{conn, keep_alive, options.idle_timeout};
     in_flight.fetch_add(1);
     try {

@@ -21,6 +21,18 @@ std::string_view find_header(const Headers& headers, std::string_view name) {
   return {};
 }
 
+void store_field(Headers& headers, std::size_t index, std::string_view name,
+                 std::string_view value) {
+  if (index == headers.size()) headers.emplace_back();
+  Header& h = headers[index];
+  // Lowered as it is copied: one pass over the bytes (a copy, then lowering the copy, cost twice
+  // as much per field).
+  h.name.resize(name.size());
+  char* to = h.name.data();
+  for (std::size_t i = 0; i < name.size(); ++i) to[i] = ascii_lower(name[i]);
+  h.value.assign(value);
+}
+
 std::string_view Request::path() const {
   std::string_view t = target;
   return t.substr(0, t.find('?'));

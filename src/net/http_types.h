@@ -31,6 +31,11 @@ constexpr char ascii_lower(char c) {
 // Case-insensitive look-up; an absent header reads as "".
 std::string_view find_header(const Headers& headers, std::string_view name);
 
+// Stores field `index` of `headers` (one past the end at most), its name lower-cased, reusing the
+// strings a previous message on the connection left there.
+void store_field(Headers& headers, std::size_t index, std::string_view name,
+                 std::string_view value);
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query as sent

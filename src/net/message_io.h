@@ -35,21 +35,20 @@ boost::beast::error_code feed(boost::beast::flat_buffer& buffer,
   return {};
 }
 
-// One read from `stream` into `buffer`. The end of the stream becomes end_of_stream before any
-// byte of a message, else whatever put_eof() says of the message so far.
-template <typename Stream, bool isRequest>
-boost::asio::awaitable<boost::beast::error_code> read_more(
-    Stream& stream, boost::beast::flat_buffer& buffer,
-    boost::beast::http::basic_parser<isRequest>& parser) {
+// One read from `stream` into `buffer`, its errors as the stream gives them (eof included).
+// `within_message` says whether the bytes are expected now: then the socket is tried at once, as
+// drained_read.h requires; a message's first bytes are awaited without that attempt, which would
+// almost always fail.
+template <typename Stream>
+boost::asio::awaitable<boost::system::error_code> read_into(Stream& stream,
+                                                            boost::beast::flat_buffer& buffer,
+                                                            bool within_message) {
   constexpr std::size_t kMinRead = 4096, kMaxRead = 64 * 1024;
   const std::size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
   constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
   boost::system::error_code ec;
   std::size_t n = 0;
   if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
-    // Within a message the socket is tried first, as drained_read.h requires; a message's first
-    // bytes are awaited without that attempt, which would almost always fail.
-    const bool within_message = parser.got_some() || buffer.size() != 0;
     if (within_message) n = stream.read_some(buffer.prepare(room), ec);  // non-blocking socket
     if (!within_message || ec == boost::asio::error::would_block) {
       std::tie(ec, n) = co_await async_read_some_drained(stream, buffer.prepare(room), kTuple);
@@ -58,13 +57,43 @@ boost::asio::awaitable<boost::beast::error_code> read_more(
     std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(room), kTuple);
   }
   buffer.commit(n);
-  if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated) {
+  co_return ec;
+}
+
+// Whether `ec` is the end of the stream, clean or (for TLS) without a close_notify.
+inline bool is_end_of_stream(const boost::system::error_code& ec) {
+  return ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated;
+}
+
+// One read for `parser`. The end of the stream becomes end_of_stream before any byte of a
+// message, else whatever put_eof() says of the message so far.
+template <typename Stream, bool isRequest>
+boost::asio::awaitable<boost::beast::error_code> read_more(
+    Stream& stream, boost::beast::flat_buffer& buffer,
+    boost::beast::http::basic_parser<isRequest>& parser) {
+  const bool within_message = parser.got_some() || buffer.size() != 0;
+  const boost::system::error_code ec = co_await read_into(stream, buffer, within_message);
+  if (is_end_of_stream(ec)) {
     if (!parser.got_some()) co_return boost::beast::http::error::end_of_stream;
     boost::beast::error_code eof_ec;
     parser.put_eof(eof_ec);
     co_return eof_ec ? eof_ec : boost::beast::error_code{};
   }
   co_return ec;
+}
+
+// Reads until `buffer` holds at least `size` bytes: the rest of a body whose length its head
+// gave. The end of the stream before that is partial_message, as Beast calls it.
+template <typename Stream>
+boost::asio::awaitable<boost::beast::error_code> read_at_least(Stream& stream,
+                                                               boost::beast::flat_buffer& buffer,
+                                                               std::size_t size) {
+  while (buffer.size() < size) {
+    const boost::system::error_code ec = co_await read_into(stream, buffer, true);
+    if (is_end_of_stream(ec)) co_return boost::beast::http::error::partial_message;
+    if (ec) co_return ec;
+  }
+  co_return boost::beast::error_code{};
 }
 
 // Writes all of `buffers`: at once when the socket takes them, else the rest asynchronously,

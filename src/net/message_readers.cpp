@@ -3,13 +3,6 @@
 namespace sluice::net {
 namespace {
 
-// One pass over the bytes (a copy, then lowering the copy, cost twice as much per field).
-void assign_lower(std::string& out, boost::beast::string_view name) {
-  out.resize(name.size());
-  char* to = out.data();
-  for (std::size_t i = 0; i < name.size(); ++i) to[i] = ascii_lower(name[i]);
-}
-
 // Fields the parser itself acts on (framing and persistence, which it exposes as keep_alive(),
 // content_length() and chunked()) or that say nothing the gateway uses: not copied. Four of the
 // five fields of a typical upstream answer are of these.
@@ -26,15 +19,6 @@ bool skipped(boost::beast::http::field name) {
     default:
       return false;
   }
-}
-
-// Stores field `index` of `headers`, reusing the strings a previous message left there.
-void store(Headers& headers, std::size_t index, boost::beast::string_view name,
-           boost::beast::string_view value) {
-  if (index == headers.size()) headers.emplace_back();
-  Header& h = headers[index];
-  assign_lower(h.name, name);
-  h.value.assign(value.data(), value.size());
 }
 
 }  // namespace
@@ -54,7 +38,7 @@ void RequestReader::on_request_impl(boost::beast::http::verb, string_view method
 void RequestReader::on_field_impl(boost::beast::http::field field, string_view name,
                                   string_view value, error_code&) {
   if (skipped(field)) return;
-  store(out_.headers, fields_++, name, value);
+  store_field(out_.headers, fields_++, name, value);
 }
 
 void RequestReader::on_header_impl(error_code&) { out_.headers.resize(fields_); }
@@ -82,7 +66,7 @@ void ResponseReader::on_field_impl(boost::beast::http::field field, string_view 
                                    string_view value, error_code&) {
   if (skipped(field)) return;
   if (out_.capacity() == 0) out_.reserve(16);  // one allocation for a typical answer's fields
-  store(out_, fields_++, name, value);
+  store_field(out_, fields_++, name, value);
 }
 
 std::size_t ResponseReader::on_body_impl(string_view body, error_code&) {

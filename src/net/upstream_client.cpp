@@ -4,6 +4,7 @@
 #include "net/http_head.h"
 #include "net/message_io.h"
 #include "net/message_readers.h"
+#include "net/simple_head.h"
 #include "net/upstream_pool.h"
 
 #include <array>
@@ -32,6 +33,9 @@ std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
   return until(step, deadline, std::chrono::steady_clock::now());
 }
 
+// Beast's default for a response head.
+constexpr std::size_t kHeadLimit = 8 * 1024;
+
 }  // namespace
 
 const char* to_string(UpstreamFailure failure) {
@@ -59,13 +63,23 @@ const char* to_string(UpstreamFailure failure) {
 struct UpstreamCall::State {
   UpstreamPool* pool = nullptr;
   std::unique_ptr<UpstreamConnection> conn;
+  // The answer is read by one of two: Beast's parser, or, when its head came whole and in the
+  // common form, simple_head.h, after which the body is the next content-length bytes.
   std::optional<ResponseReader> parser;
-  std::string piece;  // the body bytes read_some() returns last
+  std::optional<SimpleHead> simple;
+  int simple_status = 0;
+  std::uint64_t body_left = 0;  // of a simple answer
+  std::string piece;            // the body bytes read_some() returns last
   UpstreamTimeouts timeouts;
   // When the first byte of the answer is due: the request's send time plus the first-byte timeout.
   std::chrono::steady_clock::time_point first_byte_due{};
   bool failed = false;
 
+  bool has_head() const { return simple || (parser && parser->is_header_done()); }
+  bool body_done() const { return simple ? body_left == 0 : parser && parser->is_done(); }
+  bool keep_alive() const { return simple ? simple->keep_alive : parser && parser->keep_alive(); }
+  // Moves the body bytes the buffer holds to `sink`; need_more while the body goes on.
+  beast::error_code take_body(std::string& sink);
   awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
   // Reads once from the connection and appends the body bytes that came to `sink`.
   awaitable<UpstreamFailure> read_into(std::string& sink, BodyWait wait);
@@ -78,17 +92,35 @@ UpstreamCall::UpstreamCall() : state_(std::make_unique<State>()) {}
 
 UpstreamCall::~UpstreamCall() {
   auto& s = *state_;
-  if (s.conn && !s.failed && s.parser && s.parser->is_done() && s.parser->keep_alive()) {
+  if (s.conn && !s.failed && s.has_head() && s.body_done() && s.keep_alive()) {
     s.pool->give_back(std::move(s.conn));
   }
 }
 
-int UpstreamCall::status() const { return state_->parser ? state_->parser->status() : 0; }
+int UpstreamCall::status() const {
+  const auto& s = *state_;
+  return s.simple ? s.simple_status : s.parser ? s.parser->status() : 0;
+}
 const Headers& UpstreamCall::headers() const {
   static const Headers kNone;
-  return state_->parser ? state_->parser->headers() : kNone;
+  const auto& s = *state_;
+  return s.simple ? s.conn->answer_headers : s.parser ? s.parser->headers() : kNone;
 }
-bool UpstreamCall::body_done() const { return state_->parser && state_->parser->is_done(); }
+bool UpstreamCall::body_done() const { return state_->body_done(); }
+
+beast::error_code UpstreamCall::State::take_body(std::string& sink) {
+  if (!simple) {
+    parser->body_to(&sink);
+    const beast::error_code ec = feed(conn->buffer, *parser);
+    parser->body_to(nullptr);
+    return ec;
+  }
+  const auto bytes = std::min<std::uint64_t>(conn->buffer.size(), body_left);
+  sink.append(static_cast<const char*>(conn->buffer.data().data()), bytes);
+  conn->buffer.consume(bytes);
+  body_left -= bytes;
+  return body_left == 0 ? beast::error_code{} : beast::error_code{http::error::need_more};
+}
 
 awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& endpoint) {
   auto executor = co_await asio::this_coro::executor;
@@ -139,6 +171,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   Deadline& deadline = *conn->deadline;
   parser.emplace(conn->answer_headers);
   parser->body_limit(boost::none);
+  simple.reset();
   beast::error_code ec;
   co_await std::visit(
       [&](auto& stream) -> awaitable<void> {
@@ -148,6 +181,16 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
         while ((ec = feed(conn->buffer, *parser, FeedUntil::Head)) == http::error::need_more) {
           ec = co_await read_more(stream, conn->buffer, *parser);
           if (ec) break;
+          if (parser->got_some()) continue;  // Beast has begun this head
+          const std::string_view bytes{static_cast<const char*>(conn->buffer.data().data()),
+                                       conn->buffer.size()};
+          simple = parse_simple_response(bytes, kHeadLimit, simple_status, conn->answer_headers);
+          if (simple) {
+            conn->buffer.consume(simple->size);
+            body_left = *simple->content_length;
+            parser.reset();
+            break;
+          }
         }
       },
       conn->stream);
@@ -163,7 +206,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
         ? UpstreamFailure::Protocol
         : UpstreamFailure::ResetBeforeHead;
   }
-  parser->eager(true);  // from here on the body has a sink
+  if (parser) parser->eager(true);  // from here on the body has a sink
   co_return UpstreamFailure::None;
 }
 
@@ -194,6 +237,7 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
     // retry once on a fresh connection.
     bool stale = s.conn->reused && failure == UpstreamFailure::ResetBeforeHead;
     s.parser.reset();  // it writes into the connection's header strings
+    s.simple.reset();
     s.conn.reset();
     if (!stale) {
       s.failed = true;
@@ -207,8 +251,7 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
 awaitable<UpstreamFailure> UpstreamCall::State::read_into(std::string& sink, BodyWait wait) {
   const bool first_byte = wait == BodyWait::FirstByte;
   const std::size_t before = sink.size();
-  parser->body_to(&sink);
-  beast::error_code ec = feed(conn->buffer, *parser);
+  beast::error_code ec = take_body(sink);
   if (ec == http::error::need_more && sink.size() == before) {
     auto patience = timeouts.idle;
     if (first_byte) {
@@ -219,13 +262,16 @@ awaitable<UpstreamFailure> UpstreamCall::State::read_into(std::string& sink, Bod
     conn->deadline->set(until(patience, timeouts.deadline), Deadline::Action::Close);
     co_await std::visit(
         [&](auto& stream) -> awaitable<void> {
-          ec = co_await read_more(stream, conn->buffer, *parser);
+          if (simple) {  // one byte more than the buffer holds: one read
+            ec = co_await read_at_least(stream, conn->buffer, conn->buffer.size() + 1);
+          } else {
+            ec = co_await read_more(stream, conn->buffer, *parser);
+          }
         },
         conn->stream);
     conn->deadline->clear();
-    if (!ec) ec = feed(conn->buffer, *parser);
+    if (!ec) ec = take_body(sink);
   }
-  parser->body_to(nullptr);
   if (!ec || ec == http::error::need_more) co_return UpstreamFailure::None;
   failed = true;
   co_return !conn->deadline->fired()                      ? UpstreamFailure::ResetMidBody
@@ -236,9 +282,11 @@ awaitable<UpstreamFailure> UpstreamCall::State::read_into(std::string& sink, Bod
 
 awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(BodyWait wait) {
   auto& s = *state_;
-  if (!s.parser || s.failed) co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
+  if (!s.has_head() || s.failed) {
+    co_return std::pair{UpstreamFailure::Protocol, std::string_view{}};
+  }
   s.piece.clear();
-  while (s.piece.empty() && !s.parser->is_done()) {
+  while (s.piece.empty() && !s.body_done()) {
     if (auto failure = co_await s.read_into(s.piece, wait); failure != UpstreamFailure::None) {
       co_return std::pair{failure, std::string_view{}};
     }
@@ -248,8 +296,8 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
 
 awaitable<UpstreamFailure> UpstreamCall::read_all(std::string& out, std::size_t limit) {
   auto& s = *state_;
-  if (!s.parser || s.failed) co_return UpstreamFailure::Protocol;
-  while (!s.parser->is_done()) {
+  if (!s.has_head() || s.failed) co_return UpstreamFailure::Protocol;
+  while (!s.body_done()) {
     if (auto failure = co_await s.read_into(out, BodyWait::Idle);
         failure != UpstreamFailure::None) {
       co_return failure;

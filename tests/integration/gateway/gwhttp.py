@@ -164,6 +164,61 @@ class ScriptedUpstream(_LoopThread):
             writer.close()
 
 
+class SizedUpstream(_LoopThread):
+    """An OpenAI-like upstream whose plain answers are framed by Content-Length (as nginx and most
+    real upstreams frame them; `sluice sim` sends chunked ones), its body written in pieces.
+    `mode` bends the framing: "close" adds Connection: close to each answer, then neither reads
+    nor closes (a gateway that reused the connection would wait in vain), "cut" closes halfway
+    through the body, "stall" stops halfway and waits. `connections` counts the
+    connections the gateway opened."""
+
+    def __init__(self, mode="pieces"):
+        self.mode = mode
+        self.connections = 0
+        super().__init__(self._serve)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def _serve(self, reader, writer):
+        self.connections += 1
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                request = json.loads(await reader.readexactly(length))
+                body = json.dumps({
+                    "id": "chatcmpl-sized", "object": "chat.completion", "created": 0,
+                    "model": request["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": "Hello in pieces."}}],
+                    "usage": {"prompt_tokens": 7, "completion_tokens": 4, "total_tokens": 11},
+                }).encode()
+                extra = b"connection: close\r\n" if self.mode == "close" else b""
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                             b"content-length: %d\r\n%s\r\n" % (len(body), extra))
+                await writer.drain()
+                half = len(body) // 2
+                # Pacing, so that the gateway meets the body in more than one read.
+                for piece in (body[:10], body[10:half]):
+                    await asyncio.sleep(0.02)
+                    writer.write(piece)
+                    await writer.drain()
+                if self.mode == "cut":
+                    break
+                if self.mode == "stall":
+                    await asyncio.sleep(30)
+                await asyncio.sleep(0.02)
+                writer.write(body[half:])
+                await writer.drain()
+                if self.mode == "close":
+                    await asyncio.sleep(30)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+
 def make_certificates(directory):
     """A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with the openssl
     command line. Returns (ca.pem, server.pem, server.key) paths."""

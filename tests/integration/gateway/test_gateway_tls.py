@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from gwhttp import (KEY, MESSAGES, Relay, channel, chat, config, make_certificates, metrics,
-                    sse_events)
+from gwhttp import (KEY, MESSAGES, Relay, SizedUpstream, channel, chat, config, make_certificates,
+                    metrics, sse_events)
 from sluice_testing import SLUICE_BIN, start_gateway, start_sim
 
 
@@ -39,6 +39,23 @@ def test_https_channel_trusting_its_ca_file_answers_plain_and_streamed(tmp_path,
     assert "".join(json.loads(e)["choices"][0]["delta"].get("content") or ""
                    for e in events[:-1])
     assert relay.connections >= 1  # the answers did come through the TLS front
+
+
+def test_https_channel_relays_sized_answers_in_pieces_over_one_connection(tmp_path, processes):
+    ca, cert, key = make_certificates(tmp_path)
+    upstream = SizedUpstream()
+    processes.append(upstream)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    relay = Relay(upstream.port, context)
+    processes.append(relay)
+    g = start_gateway(tmp_path, config(channel("tls", relay.url, ca_file=ca), extra="threads: 1\n"))
+    processes.append(g)
+    for _ in range(2):
+        r = chat(g.url)
+        assert r.status_code == 200, r.text
+        assert r.json()["choices"][0]["message"]["content"] == "Hello in pieces."
+    assert relay.connections == 1
 
 
 def test_https_channel_against_the_system_store_is_a_502_and_the_server_keeps_serving(

@@ -1,0 +1,148 @@
+"""How the gateway frames HTTP messages: heads in the common form take a fast path
+(src/net/simple_head.h), everything else Beast's parser, and both must read the same. Requests:
+bodies that arrive after their head, pipelined requests, Connection: close, HTTP/1.0, chunked, a
+client that leaves mid-body. Upstream answers framed by Content-Length: bodies in pieces, pooled
+connections, Connection: close, a body cut short or stalled."""
+import json
+import socket
+import time
+
+import pytest
+
+from gwhttp import KEY, MESSAGES, SizedUpstream, channel, chat, config
+from sluice_testing import start_gateway, start_sim
+
+BODY = json.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+
+
+@pytest.fixture
+def gateway(tmp_path, processes):
+    sim = start_sim(tmp_path)
+    processes.append(sim)
+    g = start_gateway(tmp_path, config(channel("sim0", sim.url)))
+    processes.append(g)
+    return g
+
+
+def connect(url):
+    s = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def request_bytes(request_id, version="HTTP/1.1", extra=b""):
+    return (f"POST /v1/chat/completions {version}\r\nHost: gw\r\n"
+            f"Authorization: Bearer {KEY}\r\nContent-Type: application/json\r\n"
+            f"X-Request-Id: {request_id}\r\nContent-Length: {len(BODY)}\r\n").encode() + extra + \
+        b"\r\n" + BODY
+
+
+def read_until_closed(s):
+    answer = b""
+    while chunk := s.recv(65536):
+        answer += chunk
+    return answer
+
+
+def answers_in(data):
+    """Splits a run of content-length framed answers into (status line, headers, body) tuples."""
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(fields["content-length"])
+        answers.append((lines[0], fields, rest[:length]))
+        data = rest[length:]
+    return answers
+
+
+def test_a_body_sent_after_its_head_in_pieces_is_read_whole(gateway):
+    with connect(gateway.url) as s:
+        whole = request_bytes("split-1", extra=b"Connection: close\r\n")
+        head_end = whole.index(b"\r\n\r\n") + 4
+        s.sendall(whole[:head_end])
+        # Pacing, not waiting for a signal: each piece should reach the gateway in a read of its
+        # own. Were two to arrive together, the test would still check the same thing.
+        for piece in (whole[head_end:head_end + 5], whole[head_end + 5:-3], whole[-3:]):
+            time.sleep(0.05)
+            s.sendall(piece)
+        [(status, fields, body)] = answers_in(read_until_closed(s))
+    assert status == "HTTP/1.1 200 OK"
+    assert fields["x-request-id"] == "split-1"
+    assert json.loads(body)["object"] == "chat.completion"
+
+
+def test_pipelined_requests_are_answered_in_order_and_close_is_honoured(gateway):
+    with connect(gateway.url) as s:
+        s.sendall(request_bytes("pipe-1") + request_bytes("pipe-2") +
+                  request_bytes("pipe-3", extra=b"Connection: close\r\n"))
+        answers = answers_in(read_until_closed(s))  # the gateway closes after the third
+    assert [status for status, _, _ in answers] == ["HTTP/1.1 200 OK"] * 3
+    assert [fields["x-request-id"] for _, fields, _ in answers] == ["pipe-1", "pipe-2", "pipe-3"]
+    assert answers[2][1].get("connection") == "close"
+
+
+def test_http_1_0_and_chunked_requests_are_still_read(gateway):
+    with connect(gateway.url) as s:
+        s.sendall(request_bytes("old-1", version="HTTP/1.0"))
+        [(status, fields, _)] = answers_in(read_until_closed(s))  # 1.0: closed after the answer
+    assert status == "HTTP/1.1 200 OK" and fields["x-request-id"] == "old-1"
+    chunked = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {KEY}\r\n"
+               "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    chunked += f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\n\r\n"
+    with connect(gateway.url) as s:
+        s.sendall(chunked)
+        [(status, _, body)] = answers_in(read_until_closed(s))
+    assert status == "HTTP/1.1 200 OK", body
+
+
+def test_a_client_that_leaves_mid_body_gets_no_answer_and_the_server_keeps_serving(gateway):
+    with connect(gateway.url) as s:
+        whole = request_bytes("gone-1")
+        s.sendall(whole[:-10])
+        s.shutdown(socket.SHUT_WR)
+        assert read_until_closed(s) == b""  # nobody is there to read an error
+    assert chat(gateway.url).status_code == 200
+
+
+def gateway_before(upstream, tmp_path, processes, extra=""):
+    processes.append(upstream)
+    g = start_gateway(tmp_path, config(channel("sized", upstream.url), extra=extra))
+    processes.append(g)
+    return g
+
+
+def test_a_sized_answer_in_pieces_is_relayed_whole_over_one_pooled_connection(tmp_path,
+                                                                               processes):
+    upstream = SizedUpstream()
+    g = gateway_before(upstream, tmp_path, processes, extra="threads: 1\n")
+    for _ in range(3):
+        r = chat(g.url)
+        assert r.status_code == 200, r.text
+        assert r.json()["choices"][0]["message"]["content"] == "Hello in pieces."
+        assert r.json()["usage"]["total_tokens"] == 11
+    assert upstream.connections == 1
+
+
+def test_an_answer_that_says_connection_close_is_not_pooled(tmp_path, processes):
+    upstream = SizedUpstream(mode="close")
+    g = gateway_before(upstream, tmp_path, processes, extra="threads: 1\n")
+    for _ in range(2):
+        assert chat(g.url).status_code == 200
+    assert upstream.connections == 2
+
+
+def test_a_sized_answer_cut_short_is_a_502_not_a_short_200(tmp_path, processes):
+    g = gateway_before(SizedUpstream(mode="cut"), tmp_path, processes)
+    r = chat(g.url)
+    assert r.status_code == 502, r.text
+    assert r.json()["error"]["type"]
+
+
+def test_a_sized_answer_that_stalls_mid_body_ends_at_the_idle_timeout(tmp_path, processes):
+    g = gateway_before(SizedUpstream(mode="stall"), tmp_path, processes,
+                       extra="timeouts: {idle: 300ms}\n")
+    r = chat(g.url)
+    assert r.status_code == 504, r.text
+    assert "idle_timeout" in r.json()["error"]["message"]
