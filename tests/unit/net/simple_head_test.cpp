@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstring>
 #include <random>
 #include <string>
@@ -68,6 +69,11 @@ void expect_same_fields(const Headers& a, const Headers& b) {
 
 // Checks the fast path's one promise on `text`: when it accepts a request head, Beast accepts it
 // too and reads the same. Returns whether the fast path accepted.
+std::string to_lower_ascii(std::string text) {
+  for (char& c : text) c = ascii_lower(c);
+  return text;
+}
+
 bool check_request_agrees_with_beast(std::string_view text) {
   Request fast;
   const auto head = parse_simple_request(text, kLimit, fast);
@@ -227,6 +233,50 @@ TEST(SimpleHeadTest, AHeadOverTheLimitIsDeclinedWhereBeastDrawsTheLine) {
   Request slow;
   RequestReader reader{slow};
   EXPECT_TRUE(read_head_with_beast(kRequest, reader, head_size).ok);
+}
+
+// Every byte value in a method, target, field name and field value, both where the sixteen-byte
+// blocks look at it and in the last bytes, which the byte loop reads: it is taken as part of the
+// element exactly when the grammar allows it there, and what is accepted reads as Beast reads it.
+TEST(SimpleHeadTest, EachByteIsJudgedByTheGrammarInBlocksAndInTheLastBytes) {
+  const auto tchar = [](unsigned char c) {
+    return std::isalnum(c) != 0 ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(static_cast<char>(c)) != std::string_view::npos;
+  };
+  const auto visible = [](unsigned char c) { return c >= 0x21 && c <= 0x7e; };
+  const auto field_byte = [&](unsigned char c) {
+    return c == '\t' || c == ' ' || visible(c) || c >= 0x80;
+  };
+  const std::string padding(40, 'p');  // after the head: the blocks reach over it
+  for (int i = 0; i < 256; ++i) {
+    const auto c = static_cast<unsigned char>(i);
+    const std::string b(1, static_cast<char>(c));
+    for (const std::string& tail : {padding, std::string{}}) {
+      Request r;
+      const std::string method = "PO" + b + "ST";
+      bool ok = parse_simple_request(method + " / HTTP/1.1\r\nA: 1\r\n\r\n" + tail, kLimit, r) &&
+                r.method == method;
+      EXPECT_EQ(ok, tchar(c)) << "method byte " << i;
+      const std::string target = "/chat/" + b + "/completions";
+      ok = parse_simple_request("GET " + target + " HTTP/1.1\r\n\r\n" + tail, kLimit, r) &&
+           r.target == target;
+      EXPECT_EQ(ok, visible(c)) << "target byte " << i;
+      const std::string name = "X-Long-Header" + b + "Name";
+      ok = parse_simple_request("GET / HTTP/1.1\r\n" + name + ": v\r\n\r\n" + tail, kLimit, r) &&
+           r.headers.size() == 1 && r.headers[0].name == to_lower_ascii(name);
+      EXPECT_EQ(ok, tchar(c)) << "name byte " << i;
+      const std::string value = "a value with " + b + " inside";
+      ok = parse_simple_request("GET / HTTP/1.1\r\nV: " + value + "\r\n\r\n" + tail, kLimit, r) &&
+           r.header("v") == value;
+      EXPECT_EQ(ok, field_byte(c)) << "value byte " << i;
+      for (const std::string& text :
+           {method + " / HTTP/1.1\r\n\r\n", "GET " + target + " HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\n" + name + ": v\r\n\r\n",
+            "GET / HTTP/1.1\r\nV: " + value + "\r\n\r\n"}) {
+        check_request_agrees_with_beast(text + tail);
+      }
+    }
+  }
 }
 
 // Random edits of valid heads: every one the fast path accepts must read exactly as Beast reads
