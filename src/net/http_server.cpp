@@ -32,10 +32,6 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
-std::string_view buffered(const beast::flat_buffer& buffer) {
-  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
-}
-
 // One accepted connection's state, visible to stop() so idle connections can be closed at once.
 struct Connection {
   tcp::socket socket;

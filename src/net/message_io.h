@@ -11,8 +11,14 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 namespace sluice::net {
+
+// The bytes `buffer` holds, as text.
+inline std::string_view buffered(const boost::beast::flat_buffer& buffer) {
+  return {static_cast<const char*>(buffer.data().data()), buffer.size()};
+}
 
 // How far feed() parses: the whole message, or only its head (when the body has nowhere to go
 // yet).

@@ -116,7 +116,7 @@ beast::error_code UpstreamCall::State::take_body(std::string& sink) {
     return ec;
   }
   const auto bytes = std::min<std::uint64_t>(conn->buffer.size(), body_left);
-  sink.append(static_cast<const char*>(conn->buffer.data().data()), bytes);
+  sink.append(buffered(conn->buffer).substr(0, bytes));
   conn->buffer.consume(bytes);
   body_left -= bytes;
   return body_left == 0 ? beast::error_code{} : beast::error_code{http::error::need_more};
@@ -182,9 +182,8 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
           ec = co_await read_more(stream, conn->buffer, *parser);
           if (ec) break;
           if (parser->got_some()) continue;  // Beast has begun this head
-          const std::string_view bytes{static_cast<const char*>(conn->buffer.data().data()),
-                                       conn->buffer.size()};
-          simple = parse_simple_response(bytes, kHeadLimit, simple_status, conn->answer_headers);
+          simple = parse_simple_response(buffered(conn->buffer), kHeadLimit, simple_status,
+                                         conn->answer_headers);
           if (simple) {
             conn->buffer.consume(simple->size);
             body_left = *simple->content_length;
