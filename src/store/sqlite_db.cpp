@@ -71,6 +71,8 @@ void SqliteStatement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
+void SqliteStatement::rewind() { sqlite3_reset(stmt_); }
+
 std::int64_t SqliteStatement::int64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }

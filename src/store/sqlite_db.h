@@ -44,6 +44,9 @@ class SqliteStatement {
   StoreStatus run();
   // Clears binds and rewinds, ready for reuse.
   void reset();
+  // Rewinds and keeps the binds: for a caller that binds every parameter again before the next
+  // step (clearing them first costs a few hundred instructions per row of a bulk insert).
+  void rewind();
 
   // Columns are 0-based.
   std::int64_t int64(int column) const;

@@ -119,15 +119,14 @@ StoreStatus insert_rows(SqliteStatement& ins, std::span<const ports::UsageRow> r
   StoreStatus status;
   for (std::size_t i = 0; i + static_cast<std::size_t>(per_statement) <= rows.size();
        i += static_cast<std::size_t>(per_statement)) {
-    ins.reset();
+    ins.rewind();  // every parameter is bound again below
     for (int slot = 0; slot < per_statement; ++slot) {
       bind_usage_row(ins, slot, rows[i + static_cast<std::size_t>(slot)]);
     }
     status = ins.run();
     if (!status) break;
   }
-  ins.reset();
-  ins.clear_bindings();
+  ins.reset();  // clears the borrowed text before it can dangle
   return status;
 }
 
