@@ -128,6 +128,17 @@ class Relay(_LoopThread):
         await asyncio.gather(pump(reader, up_writer, True), pump(up_reader, writer, False))
 
 
+async def read_json_request(reader):
+    """The next request on a connection (Content-Length framed, as the gateway sends them): its
+    JSON body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    return json.loads(await reader.readexactly(length))
+
+
 class ScriptedUpstream(_LoopThread):
     """An OpenAI-like upstream that sends the SSE response head at once and the events only after
     `first_event_delay` seconds: a model that accepted the request and is still thinking."""
@@ -140,12 +151,7 @@ class ScriptedUpstream(_LoopThread):
     async def _serve(self, reader, writer):
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                request = json.loads(await reader.readexactly(length))
+                request = await read_json_request(reader)
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                              b"transfer-encoding: chunked\r\n\r\n")
                 await writer.drain()
@@ -182,12 +188,7 @@ class SizedUpstream(_LoopThread):
         self.connections += 1
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                request = json.loads(await reader.readexactly(length))
+                request = await read_json_request(reader)
                 body = json.dumps({
                     "id": "chatcmpl-sized", "object": "chat.completion", "created": 0,
                     "model": request["model"],
