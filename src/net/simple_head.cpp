@@ -110,14 +110,6 @@ class Cursor {
   const char* end_;
 };
 
-bool same_lower(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (ascii_lower(name[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
 std::string_view trim_trailing_blanks(std::string_view value) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   return value;
@@ -141,20 +133,20 @@ enum class Role { Stored, Skipped, ContentLength, Connection, Declined };
 Role role_of(std::string_view name) {
   switch (name.size()) {
     case 4:
-      return same_lower(name, "date") ? Role::Skipped : Role::Stored;
+      return same_name(name, "date") ? Role::Skipped : Role::Stored;
     case 6:
-      return same_lower(name, "server") ? Role::Skipped : Role::Stored;
+      return same_name(name, "server") ? Role::Skipped : Role::Stored;
     case 7:  // with Connection: upgrade it changes how Beast reads the message
-      return same_lower(name, "upgrade") ? Role::Declined : Role::Stored;
+      return same_name(name, "upgrade") ? Role::Declined : Role::Stored;
     case 10:
-      if (same_lower(name, "connection")) return Role::Connection;
-      return same_lower(name, "keep-alive") ? Role::Skipped : Role::Stored;
+      if (same_name(name, "connection")) return Role::Connection;
+      return same_name(name, "keep-alive") ? Role::Skipped : Role::Stored;
     case 14:
-      return same_lower(name, "content-length") ? Role::ContentLength : Role::Stored;
+      return same_name(name, "content-length") ? Role::ContentLength : Role::Stored;
     case 16:  // Beast reads it as Connection
-      return same_lower(name, "proxy-connection") ? Role::Declined : Role::Stored;
+      return same_name(name, "proxy-connection") ? Role::Declined : Role::Stored;
     case 17:  // chunked framing: Beast's
-      return same_lower(name, "transfer-encoding") ? Role::Declined : Role::Stored;
+      return same_name(name, "transfer-encoding") ? Role::Declined : Role::Stored;
     default:
       return Role::Stored;
   }
@@ -186,9 +178,9 @@ std::optional<SimpleHead> parse_fields(Cursor& in, Headers& fields) {
         break;
       }
       case Role::Connection:
-        if (same_lower(value, "close")) {
+        if (same_name(value, "close")) {
           head.keep_alive = false;
-        } else if (!same_lower(value, "keep-alive")) {
+        } else if (!same_name(value, "keep-alive")) {
           return std::nullopt;  // a list, or an upgrade
         }
         break;
