@@ -15,6 +15,7 @@ namespace sluice::net {
 namespace {
 
 namespace http = boost::beast::http;
+using namespace std::string_literals;
 
 constexpr std::size_t kLimit = 16 * 1024;
 
@@ -183,7 +184,7 @@ TEST(SimpleHeadTest, DeclinesEverythingOutsideTheCommonForm) {
       "GET / HTTP/1.1\nA: 1\n\n",
       "GET / HTTP/1.1\r\nA: 1\n\r\n",
       "GET / HTTP/1.1\r\nA: a\rb\r\n\r\n",
-      std::string("GET / HTTP/1.1\r\nA: a\0b\r\n\r\n", 28),
+      "GET / HTTP/1.1\r\nA: a\0b\r\n\r\n"s,  // the NUL included
       "GET / HTTP/1.1\r\nA: a\x7f\r\n\r\n",
       "GET / HTTP/1.1\r\nA : 1\r\n\r\n",
       "GET / HTTP/1.1\r\n: 1\r\n\r\n",
