@@ -30,7 +30,8 @@ RequestReader::RequestReader(Request& out) : out_(out) {
 }
 
 void RequestReader::on_request_impl(boost::beast::http::verb, string_view method,
-                                    string_view target, int, error_code&) {
+                                    string_view target, int version, error_code&) {
+  version_ = version;
   out_.method.assign(method.data(), method.size());
   out_.target.assign(target.data(), target.size());
 }

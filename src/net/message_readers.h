@@ -17,6 +17,8 @@ namespace sluice::net {
 class RequestReader final : public boost::beast::http::basic_parser<true> {
  public:
   explicit RequestReader(Request& out);
+  // 11 for HTTP/1.1, 10 for HTTP/1.0; 0 until the request line is read.
+  int version() const { return version_; }
 
  private:
   using string_view = boost::beast::string_view;
@@ -35,6 +37,7 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
 
   Request& out_;
   std::size_t fields_ = 0;
+  int version_ = 0;
 };
 
 // Reads a response: the status into the reader, the headers (names lower-cased, the same fields

@@ -146,3 +146,37 @@ def test_a_sized_answer_that_stalls_mid_body_ends_at_the_idle_timeout(tmp_path, 
     r = chat(g.url)
     assert r.status_code == 504, r.text
     assert "idle_timeout" in r.json()["error"]["message"]
+
+
+def expecting_continue(version="HTTP/1.1", chunked=False):
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(BODY)}"
+    return (f"POST /v1/chat/completions {version}\r\nHost: gw\r\nAuthorization: Bearer {KEY}\r\n"
+            f"Content-Type: application/json\r\nExpect: 100-continue\r\n{framing}\r\n"
+            "Connection: close\r\n\r\n").encode()
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_client_expecting_100_continue_is_told_to_send_its_body(gateway, chunked):
+    continue_line = b"HTTP/1.1 100 Continue\r\n\r\n"
+    with connect(gateway.url) as s:
+        s.sendall(expecting_continue(chunked=chunked))
+        interim = b""
+        while len(interim) < len(continue_line):  # curl would wait a second for this
+            interim += s.recv(len(continue_line) - len(interim))
+        assert interim == continue_line
+        s.sendall(f"{len(BODY):x}\r\n".encode() + BODY + b"\r\n0\r\n\r\n" if chunked else BODY)
+        [(status, _, body)] = answers_in(read_until_closed(s))
+    assert status == "HTTP/1.1 200 OK", body
+
+
+def test_no_100_continue_when_the_body_came_with_the_head_or_the_client_speaks_http_1_0(gateway):
+    with connect(gateway.url) as s:
+        s.sendall(expecting_continue() + BODY)
+        assert read_until_closed(s).startswith(b"HTTP/1.1 200 OK")
+    with connect(gateway.url) as s:
+        s.sendall(expecting_continue("HTTP/1.0"))
+        # No signal marks a 100 that was rightly never sent: the body waits long enough for a
+        # wrong one to have gone out first.
+        time.sleep(0.3)
+        s.sendall(BODY)
+        assert read_until_closed(s).startswith(b"HTTP/1.1 200 OK")
