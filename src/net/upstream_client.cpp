@@ -33,7 +33,7 @@ std::chrono::steady_clock::duration until(std::chrono::milliseconds step,
   return until(step, deadline, std::chrono::steady_clock::now());
 }
 
-// Beast's default for a response head.
+// The longest answer head read, by either parser (Beast's default for a response).
 constexpr std::size_t kHeadLimit = 8 * 1024;
 
 }  // namespace
@@ -92,7 +92,7 @@ UpstreamCall::UpstreamCall() : state_(std::make_unique<State>()) {}
 
 UpstreamCall::~UpstreamCall() {
   auto& s = *state_;
-  if (s.conn && !s.failed && s.has_head() && s.body_done() && s.keep_alive()) {
+  if (s.conn && !s.failed && s.body_done() && s.keep_alive()) {
     s.pool->give_back(std::move(s.conn));
   }
 }
@@ -171,6 +171,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   Deadline& deadline = *conn->deadline;
   parser.emplace(conn->answer_headers);
   parser->body_limit(boost::none);
+  parser->header_limit(static_cast<std::uint32_t>(kHeadLimit));
   simple.reset();
   beast::error_code ec;
   co_await std::visit(
