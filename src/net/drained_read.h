@@ -23,6 +23,7 @@
 #pragma once
 
 #include "net/beast_pch.h"
+#include "net/context_service.h"
 
 #include <utility>
 
@@ -114,10 +115,9 @@ struct SocketAccess : tcp::socket {
   }
 };
 
-// The reactor of the socket's io_context. (Not kept between calls: a context destroyed and
-// another made at its address, as tests do, would leave a kept pointer dangling.)
+// The reactor of the socket's io_context.
 inline ad::reactor& reactor_of(tcp::socket& socket) {
-  return boost::asio::use_service<ad::reactor>(
+  return cached_service<ad::reactor>(
       boost::asio::query(socket.get_executor(), boost::asio::execution::context));
 }
 

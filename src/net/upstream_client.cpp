@@ -1,6 +1,7 @@
 #include "net/upstream_client.h"
 
 #include "net/beast_pch.h"
+#include "net/context_service.h"
 #include "net/http_head.h"
 #include "net/message_io.h"
 #include "net/message_readers.h"
@@ -217,7 +218,7 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
   auto& s = *state_;
   s.timeouts = timeouts;
   auto executor = co_await asio::this_coro::executor;
-  s.pool = &asio::use_service<UpstreamPool>(asio::query(executor, asio::execution::context));
+  s.pool = &cached_service<UpstreamPool>(asio::query(executor, asio::execution::context));
   s.conn = s.pool->take(endpoint.pool_key);
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!s.conn) {
