@@ -60,6 +60,32 @@ TEST(ResponseHeadTest, LongFieldsAreCheckedWhole) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nx-clean: " + clean + "\r\nContent-Length: 0\r\n\r\n");
 }
 
+TEST(ResponseHeadTest, EveryBreakingByteIsFoundAtEveryPlaceOfEveryLength) {
+  // Lengths around the 8- and 16-byte blocks and their overlapping last block.
+  for (std::size_t length = 1; length <= 70; ++length) {
+    const std::string clean(length, 'v');
+    for (std::size_t at = 0; at < length; ++at) {
+      for (char bad : {'\r', '\n', '\0'}) {
+        std::string value = clean;
+        value[at] = bad;
+        for (const bool in_name : {false, true}) {
+          const Headers headers{in_name ? Header{"x-" + value, "v"} : Header{"x-field", value}};
+          std::string out;
+          append_response_head(out, 200, "", headers, {.chunked = false, .content_length = 0},
+                               true);
+          ASSERT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+              << "length " << length << ", byte " << int(bad) << " at " << at
+              << (in_name ? " in the name" : " in the value");
+        }
+      }
+    }
+    const Headers headers{{"x-field", clean}};
+    std::string out;
+    append_response_head(out, 200, "", headers, {.chunked = false, .content_length = 0}, true);
+    ASSERT_EQ(out, "HTTP/1.1 200 OK\r\nx-field: " + clean + "\r\nContent-Length: 0\r\n\r\n");
+  }
+}
+
 TEST(RequestHeadTest, RequestLineHostHeadersAndLength) {
   std::string out;
   const std::array<HeaderView, 2> headers{{{"authorization", "Bearer k"}, {"accept", "*/*"}}};
