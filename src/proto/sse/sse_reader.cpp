@@ -42,7 +42,33 @@ void SseReader::feed(std::string_view bytes) {
 
 std::string_view SseReader::pending() const { return input_.substr(consumed_); }
 
+// Most events of a model's stream are one line, "data: <json>", and a blank line, both ended by
+// LF. Such an event is cut out here with one search for the line's end, without the general scan
+// and field parsing below (which then cost some 370 instructions an event). Anything else, and
+// an event not yet whole, is left to the general path.
+std::optional<SseEvent> SseReader::next_data_line() {
+  constexpr std::string_view kData = "data:";
+  if (scanned_ != consumed_ || !line_start_ || after_cr_) return std::nullopt;  // a scan began
+  const std::string_view rest = input_.substr(consumed_);
+  if (!rest.starts_with(kData)) return std::nullopt;
+  const char* const begin = rest.data();
+  const char* const end = begin + rest.size();
+  const char* const eol = detail::find_either(begin + kData.size(), end, '\n', '\r');
+  if (end - eol < 2 || eol[0] != '\n' || eol[1] != '\n') return std::nullopt;
+  const std::size_t value = kData.size() + (rest[kData.size()] == ' ' ? 1 : 0);
+  const std::size_t line_end = static_cast<std::size_t>(eol - begin);
+  SseEvent event;
+  event.raw = rest.substr(0, line_end + 2);
+  event.data = rest.substr(value, line_end - value);
+  event.has_data = true;
+  consumed_ += event.raw.size();
+  scanned_ = consumed_;
+  stream_start_ = false;  // a byte order mark would have come first
+  return event;
+}
+
 std::optional<SseEvent> SseReader::next() {
+  if (auto event = next_data_line()) return event;
   // The scan state lives in locals inside the loop: member stores would be repeated on every
   // byte, because char reads may alias them.
   const char* const data = input_.data();

@@ -43,6 +43,8 @@ class SseReader {
   void finish() { finished_ = true; }
 
  private:
+  // The next event when it is the common single "data:" line ended by LF LF, else nullopt.
+  std::optional<SseEvent> next_data_line();
   // Copies the caller's unconsumed bytes into buffer_, so they may go.
   void own_input();
 

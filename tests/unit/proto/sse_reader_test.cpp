@@ -92,6 +92,42 @@ TEST(SseReaderTest, SameEventsWhenFedOneByteAtATime) {
   EXPECT_EQ(read_in_pieces(kStream, cuts), kExpected);
 }
 
+// Single "data:" lines ended by LF LF take a shorter path; these are its near misses, which must
+// read as the general rules say.
+TEST(SseReaderTest, NearMissesOfTheCommonDataLineReadByTheGeneralRules) {
+  constexpr std::string_view kNearMisses =
+      "data: plain\n\n"
+      "data:no-space\n\n"
+      "data:  two spaces\n\n"
+      "data:\n\n"
+      "data: \n\n"
+      "data: crlf\r\n\r\n"
+      "data: a\ndata: b\n\n"
+      "data: then comment\n: c\n\n"
+      "data: then cr\n\r"
+      "data\n\n"
+      "datum: x\n\n"
+      "data: last\n\n";
+  const std::vector<Owned> expected = {
+      {"data: plain\n\n", "plain", "", true},
+      {"data:no-space\n\n", "no-space", "", true},
+      {"data:  two spaces\n\n", " two spaces", "", true},
+      {"data:\n\n", "", "", true},
+      {"data: \n\n", "", "", true},
+      {"data: crlf\r\n\r\n", "crlf", "", true},
+      {"data: a\ndata: b\n\n", "a\nb", "", true},
+      {"data: then comment\n: c\n\n", "then comment", "", true},
+      {"data: then cr\n\r", "then cr", "", true},
+      {"data\n\n", "", "", true},
+      {"datum: x\n\n", "", "", false},
+      {"data: last\n\n", "last", "", true},
+  };
+  EXPECT_EQ(read_in_pieces(kNearMisses, {}), expected);
+  for (std::size_t cut = 0; cut <= kNearMisses.size(); ++cut) {
+    ASSERT_EQ(read_in_pieces(kNearMisses, {cut}), expected) << "cut at " << cut;
+  }
+}
+
 TEST(SseReaderTest, RawBytesConcatenateToTheInput) {
   std::string joined;
   for (const Owned& e : read_in_pieces(kStream, {17, 90})) joined += e.raw;
