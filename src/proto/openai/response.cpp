@@ -170,7 +170,9 @@ __attribute__((target("avx2"))) unsigned key_candidates_avx2(const char* p) {
 // `end`. The last block overlaps the one before, with the positions already looked at masked off.
 __attribute__((target("avx2"))) const char* find_key_avx2(const char* p, const char* end) {
   for (; end - p >= 32 + 4; p += 32) {
-    if (const char* at = first_key_among(p, key_candidates_avx2(p), end)) return at;
+    const unsigned candidates = key_candidates_avx2(p);
+    if (candidates == 0) continue;  // the usual block: no call
+    if (const char* at = first_key_among(p, candidates, end)) return at;
   }
   if (end - p < 7) return end;  // no room for a key (and p - last below stays under 32)
   const char* last = end - (32 + 4);
