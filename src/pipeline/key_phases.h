@@ -31,8 +31,9 @@ std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx
 // budget (reserves the request's maximum charge; 429 insufficient_quota when it does not fit).
 std::optional<proto::ApiError> admit_key(RequestContext& ctx);
 
-// relay: remembers a relayed chunk's payload for an exact count should no usage arrive.
-void tally_stream_chunk(RequestContext& ctx, std::string_view data);
+// relay: remembers the bytes of the relayed stream, as they came, for an exact count should no
+// usage arrive (one copy a piece: picking each chunk's payload out cost more than the copy).
+void tally_stream_bytes(RequestContext& ctx, std::string_view bytes);
 
 // relay, after the client left mid-stream: reads on for the upstream's usage chunk for a short
 // grace period (the upstream bills what it generated), feeding `reader`.
@@ -55,8 +56,9 @@ void append_key_headers(const RequestContext& ctx, net::Headers& headers);
 std::int64_t prompt_estimate(RequestContext& ctx);
 // Completion tokens the request may produce in all its choices: max_tokens * n (0 when unset).
 std::int64_t completion_limit(const RequestContext& ctx);
-// The completion text of the tallied stream chunks (stream_usage.cpp).
-std::string streamed_text(const RequestContext& ctx);
+// The completion text of the tallied stream (stream_usage.cpp); none when it held no data event
+// but [DONE] and usage.
+std::optional<std::string> streamed_text(const RequestContext& ctx);
 // Reserves the request's maximum charge against the stored key's budget (budget.cpp).
 std::optional<proto::ApiError> reserve_budget(RequestContext& ctx);
 

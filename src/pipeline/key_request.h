@@ -36,8 +36,8 @@ struct KeyRequest {
   // the windows it lacks come from the quota pool (append_key_headers).
   core::billing::KeyRateStatus windows;
   net::Headers headers;  // retry-after, retry-after-ms, x-should-retry of the key's refusals
-  // Payloads of the relayed stream chunks, separated by '\x1e' (never inside JSON text), kept
-  // for an exact token count when a stream ends without the upstream's usage.
+  // The relayed stream's bytes while no usage has come, kept for an exact token count when a
+  // stream ends without the upstream's usage.
   std::string streamed;
   bool billable = false;  // an authenticated API request (parse ran): it gets a usage row
   bool recorded = false;  // record_usage() ran

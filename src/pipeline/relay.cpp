@@ -112,6 +112,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
                                         std::string(content_type_of(call)))) {
     ctx.status = 499;  // the client left: the upstream still bills what it generates
+    tally_stream_bytes(ctx, piece);
     reader.feed(piece);
     co_await read_usage_after_disconnect(ctx, call, reader);
     co_return AttemptResult::Answered;
@@ -122,13 +123,13 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   PieceOutput out;
   bool saw_done = false;
   for (;;) {
+    tally_stream_bytes(ctx, piece);
     reader.feed(piece);
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
         saw_done = saw_done || info.done;
         if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
-        if (!info.usage.known && !info.done) tally_stream_chunk(ctx, event->data);
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
         if (rename && !info.done) {
           out.add("data: " + proto::with_model(event->data, ctx.served_model) + "\n\n");

@@ -8,17 +8,12 @@ namespace {
 // How long a stream is read on after its client left, waiting for the usage chunk. Short: the
 // coroutine holds an upstream connection meanwhile, and the exact count is the fallback.
 constexpr auto kUsageGrace = std::chrono::seconds(2);
-constexpr char kSeparator = '\x1e';  // a control character: never raw inside JSON text
 
 }  // namespace
 
-void tally_stream_chunk(RequestContext& ctx, std::string_view data) {
-  if (!ctx.keyed.services) return;  // nothing bills this request
-  // Room for a few dozen chunks at once: growing by doubling from one chunk's size cost a
-  // reallocation every few chunks.
-  if (ctx.keyed.streamed.empty()) ctx.keyed.streamed.reserve(32 * (data.size() + 1));
-  ctx.keyed.streamed.append(data);
-  ctx.keyed.streamed.push_back(kSeparator);
+void tally_stream_bytes(RequestContext& ctx, std::string_view bytes) {
+  if (!ctx.keyed.services || ctx.usage.known) return;  // nothing bills it, or nothing to count
+  ctx.keyed.streamed.append(bytes);
 }
 
 boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
@@ -30,28 +25,29 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
       if (!event->has_data) continue;
       auto info = proto::inspect_chunk(event->data);
       if (info.done) co_return;
-      if (info.usage.known) {
-        ctx.usage = info.usage;  // cumulative: the last one wins
-      } else {
-        tally_stream_chunk(ctx, event->data);
-      }
+      if (info.usage.known) ctx.usage = info.usage;  // cumulative: the last one wins
     }
     if (std::chrono::steady_clock::now() >= deadline) co_return;
     auto [failure, piece] = co_await call.read_some();
     if (failure != net::UpstreamFailure::None || piece.empty()) co_return;
+    tally_stream_bytes(ctx, piece);
     reader.feed(piece);
   }
 }
 
-// The completion text of every tallied chunk (choices[].delta.content or choices[].text).
-std::string streamed_text(const RequestContext& ctx) {
-  std::string text;
-  std::string_view rest = ctx.keyed.streamed;
-  while (!rest.empty()) {
-    const std::size_t end = rest.find(kSeparator);
-    proto::append_delta_text(rest.substr(0, end), text);
-    if (end == std::string_view::npos) break;
-    rest.remove_prefix(end + 1);
+// The completion text of the tallied stream: its data events other than [DONE] and those that
+// carried usage (read again here, on the rare path, rather than copied one by one as they passed).
+std::optional<std::string> streamed_text(const RequestContext& ctx) {
+  proto::SseReader reader;
+  reader.feed(ctx.keyed.streamed);
+  reader.finish();
+  std::optional<std::string> text;
+  while (auto event = reader.next()) {
+    if (!event->has_data) continue;
+    const auto info = proto::inspect_chunk(event->data);
+    if (info.done || info.usage.known) continue;
+    if (!text) text.emplace();
+    proto::append_delta_text(event->data, *text);
   }
   return text;
 }

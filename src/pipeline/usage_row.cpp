@@ -20,10 +20,12 @@ proto::Usage billed_usage(RequestContext& ctx) {
       ctx.keyed.streamed.empty()) {
     return ctx.usage;
   }
+  const std::optional<std::string> text = streamed_text(ctx);
+  if (!text) return ctx.usage;
   proto::Usage counted;
   counted.prompt_tokens = prompt_estimate(ctx);
   counted.completion_tokens =
-      static_cast<std::int64_t>(core::tokens::count_text(ctx.served_model, streamed_text(ctx)));
+      static_cast<std::int64_t>(core::tokens::count_text(ctx.served_model, *text));
   counted.known = true;
   return counted;
 }
