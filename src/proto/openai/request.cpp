@@ -83,17 +83,16 @@ std::variant<std::int64_t, ApiError> bounded_int(const std::string& param, eleme
   return number;
 }
 
-// Chat content: a string, or an array whose {"type":"text","text":...} parts are concatenated.
-std::optional<ApiError> flatten_content(const std::string& param, element value, std::string& out) {
+// Chat content: a string, or an array whose {"type":"text","text":...} parts are concatenated,
+// into `out`. False when it is neither.
+bool flatten_content(element value, std::string& out) {
   std::string_view text;
   if (value.get_string().get(text) == simdjson::SUCCESS) {
     out.assign(text);
-    return std::nullopt;
+    return true;
   }
   simdjson::dom::array parts;
-  if (value.get_array().get(parts) != simdjson::SUCCESS) {
-    return wrong_type(param, "a string or an array of content parts", value);
-  }
+  if (value.get_array().get(parts) != simdjson::SUCCESS) return false;
   // Non-text parts (images, audio, unknown kinds) pass upstream untouched; they are only
   // skipped here, where the text is gathered for counting.
   for (element part : parts) {
@@ -104,7 +103,7 @@ std::optional<ApiError> flatten_content(const std::string& param, element value,
       out.append(part_text);
     }
   }
-  return std::nullopt;
+  return true;
 }
 
 std::optional<ApiError> parse_messages(simdjson::dom::object body, ParsedRequest& request) {
@@ -122,22 +121,23 @@ std::optional<ApiError> parse_messages(simdjson::dom::object body, ParsedRequest
   }
   std::size_t index = 0;
   for (element item : array) {
-    const std::string param = "messages[" + std::to_string(index++) + "]";
+    // Named only in an error: built on every message, the name cost an allocation each.
+    const auto param = [at = index++] { return "messages[" + std::to_string(at) + "]"; };
     simdjson::dom::object message;
     if (item.get_object().get(message) != simdjson::SUCCESS) {
-      return wrong_type(param, "an object", item);
+      return wrong_type(param(), "an object", item);
     }
     Message parsed;
     const auto role = field(message, "role");
-    if (!role) return missing(param + ".role");
+    if (!role) return missing(param() + ".role");
     std::string_view role_text;
     if (role->get_string().get(role_text) != simdjson::SUCCESS) {
-      return wrong_type(param + ".role", "a string", *role);
+      return wrong_type(param() + ".role", "a string", *role);
     }
     parsed.role.assign(role_text);
     if (const auto content = field(message, "content")) {
-      if (auto error = flatten_content(param + ".content", *content, parsed.content)) {
-        return error;
+      if (!flatten_content(*content, parsed.content)) {
+        return wrong_type(param() + ".content", "a string or an array of content parts", *content);
       }
     }
     request.messages.push_back(std::move(parsed));
