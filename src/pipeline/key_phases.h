@@ -31,9 +31,9 @@ std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx
 // budget (reserves the request's maximum charge; 429 insufficient_quota when it does not fit).
 std::optional<proto::ApiError> admit_key(RequestContext& ctx);
 
-// relay: remembers the bytes of the relayed stream, as they came, for an exact count should no
-// usage arrive (one copy a piece: picking each chunk's payload out cost more than the copy).
-void tally_stream_bytes(RequestContext& ctx, std::string_view bytes);
+// relay: feeds a piece of the upstream's stream to `reader`, and keeps its bytes for an exact
+// count should no usage arrive (streamed_text).
+void feed_stream(RequestContext& ctx, proto::SseReader& reader, std::string_view piece);
 
 // relay, after the client left mid-stream: reads on for the upstream's usage chunk for a short
 // grace period (the upstream bills what it generated), feeding `reader`.

@@ -112,8 +112,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
                                         std::string(content_type_of(call)))) {
     ctx.status = 499;  // the client left: the upstream still bills what it generates
-    tally_stream_bytes(ctx, piece);
-    reader.feed(piece);
+    feed_stream(ctx, reader, piece);
     co_await read_usage_after_disconnect(ctx, call, reader);
     co_return AttemptResult::Answered;
   }
@@ -123,8 +122,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   PieceOutput out;
   bool saw_done = false;
   for (;;) {
-    tally_stream_bytes(ctx, piece);
-    reader.feed(piece);
+    feed_stream(ctx, reader, piece);
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);

@@ -11,9 +11,11 @@ constexpr auto kUsageGrace = std::chrono::seconds(2);
 
 }  // namespace
 
-void tally_stream_bytes(RequestContext& ctx, std::string_view bytes) {
-  if (!ctx.keyed.services || ctx.usage.known) return;  // nothing bills it, or nothing to count
-  ctx.keyed.streamed.append(bytes);
+void feed_stream(RequestContext& ctx, proto::SseReader& reader, std::string_view piece) {
+  // One copy a piece, kept while no usage has come (and only for what bills it): picking each
+  // chunk's payload out as it passed cost more than the copy.
+  if (ctx.keyed.services && !ctx.usage.known) ctx.keyed.streamed.append(piece);
+  reader.feed(piece);
 }
 
 boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
@@ -30,8 +32,7 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
     if (std::chrono::steady_clock::now() >= deadline) co_return;
     auto [failure, piece] = co_await call.read_some();
     if (failure != net::UpstreamFailure::None || piece.empty()) co_return;
-    tally_stream_bytes(ctx, piece);
-    reader.feed(piece);
+    feed_stream(ctx, reader, piece);
   }
 }
 
