@@ -96,14 +96,18 @@ def test_idle_stall_mid_stream_ends_with_an_error_event_and_no_done(tmp_path, pr
 
 
 def test_total_timeout_ends_a_steady_stream_with_an_error_event(tmp_path, processes):
-    # Five tokens a second never stall past idle, but ten of them outlast total: 800ms.
-    paced = start_sim(tmp_path, "--tps", "5", "--answer-tokens", "10")
+    # Five tokens a second never stall past idle, but fifteen of them (3 s) outlast total: 1500ms.
+    # The first event comes at once, so the stream has started long before the total timeout,
+    # even on a machine that holds the gateway back for most of a second.
+    paced = start_sim(tmp_path, "--tps", "5", "--answer-tokens", "15")
     processes.append(paced)
     g = start_gateway(tmp_path, config(channel("paced", paced.url),
-                                       extra="timeouts: {idle: 5s, total: 800ms}\n"))
+                                       extra="timeouts: {idle: 5s, total: 1500ms}\n"))
     processes.append(g)
     r = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES, "stream": True})
+    assert r.status_code == 200, r.text  # the stream had started
     events = sse_events(r.text)
+    assert json.loads(events[0])["choices"][0]["delta"]["role"] == "assistant"
     assert "[DONE]" not in events
     assert "total_timeout" in json.loads(events[-1])["error"]["message"]
 
