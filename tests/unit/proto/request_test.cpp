@@ -49,6 +49,25 @@ TEST(ParseRequestTest, ReadsChatFields) {
   EXPECT_EQ(r.messages[2].content, "");
 }
 
+// Upstreams parse with Python's or Go's JSON, where the last of two members of one name wins; the
+// gateway must read the request as they will, or it would admit and bill one model while the
+// upstream serves another.
+TEST(ParseRequestTest, OfTwoMembersWithOneNameTheLastWinsAsUpstreamsReadThem) {
+  const ParsedRequest r = parse_ok(
+      Endpoint::ChatCompletions,
+      R"({"model":"cheap","stream":false,"messages":[{"role":"user","content":"a","content":"b"}],)"
+      R"("model":"dear","stream":true,"stream_options":{"include_usage":false,"include_usage":true}})");
+  EXPECT_EQ(r.model, "dear");
+  EXPECT_TRUE(r.stream);
+  EXPECT_TRUE(r.client_wants_usage);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0].content, "b");
+  // A later null is the member's value too: the model is then missing.
+  EXPECT_EQ(
+      parse_error(Endpoint::ChatCompletions, R"({"model":"m","messages":[],"model":null})").param,
+      "model");
+}
+
 TEST(ParseRequestTest, DefaultsWhenOptionalFieldsAbsentOrNull) {
   const ParsedRequest r = parse_ok(
       Endpoint::ChatCompletions,
