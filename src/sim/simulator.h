@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/name_hash.h"
 #include "sim/account_ledger.h"
 #include "sim/sim_config.h"
 
@@ -29,11 +30,7 @@ struct Decision {
 };
 
 // Look-ups by std::string_view without building a std::string (the request path).
-struct NameHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using NameIndex = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
+using NameIndex = std::unordered_map<std::string, std::size_t, core::NameHash, std::equal_to<>>;
 
 class Simulator {
  public:

@@ -1,5 +1,6 @@
 #include "core/billing/price_table.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace sluice::core::billing {
@@ -106,6 +107,7 @@ std::vector<std::string> PriceTable::models() const {
   std::vector<std::string> out;
   out.reserve(prices_.size());
   for (const auto& entry : prices_) out.push_back(entry.first);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -4,12 +4,14 @@
 #pragma once
 
 #include "core/billing/money.h"
+#include "core/name_hash.h"
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sluice::core::billing {
@@ -71,10 +73,12 @@ class PriceTable {
   // nullptr for an unknown model. The pointer stays valid until the table is modified.
   const ModelPrice* find(std::string_view model) const;
 
+  // The listed names, sorted.
   std::vector<std::string> models() const;
 
  private:
-  std::map<std::string, ModelPrice, std::less<>> prices_;
+  // Hashed: find() runs for every request, once per dash of an unlisted model's name.
+  std::unordered_map<std::string, ModelPrice, NameHash, std::equal_to<>> prices_;
 };
 
 }  // namespace sluice::core::billing

@@ -38,6 +38,7 @@
 //  in an RAII guard that calls cancel() under the lock when the request is abandoned.
 #pragma once
 
+#include "core/name_hash.h"
 #include "core/quota/pool_state.h"
 #include "core/quota/pool_types.h"
 #include "core/retry/outcome.h"
@@ -109,10 +110,6 @@ class QuotaPool {
   using ModelState = pool_detail::ModelState;
   using RequestView = pool_detail::RequestView;
 
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   static std::size_t idx(int i) { return static_cast<std::size_t>(i); }
 
   // quota_pool.cpp: construction and admission
@@ -149,7 +146,7 @@ class QuotaPool {
   std::vector<AccountModel> account_models_;
   std::vector<Candidate> candidates_;
   std::vector<ModelState> models_;
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> model_index_;
+  std::unordered_map<std::string, int, NameHash, std::equal_to<>> model_index_;
   std::vector<pool_detail::ReservationRecord> reservations_;
   std::vector<std::uint32_t> free_reservations_;
   std::vector<pool_detail::TicketRecord> tickets_;
