@@ -112,7 +112,8 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
                                         std::string(content_type_of(call)))) {
     ctx.status = 499;  // the client left: the upstream still bills what it generates
-    feed_stream(ctx, reader, piece);
+    keep_unbilled(ctx, piece);
+    reader.feed(piece);
     co_await read_usage_after_disconnect(ctx, call, reader);
     co_return AttemptResult::Answered;
   }
@@ -122,7 +123,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   PieceOutput out;
   bool saw_done = false;
   for (;;) {
-    feed_stream(ctx, reader, piece);
+    reader.feed(piece);
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
@@ -136,6 +137,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
       }
       out.pass(event->raw);
     }
+    keep_unbilled(ctx, piece);    // before the next read replaces it
     if (call.body_done()) break;  // nothing more will come: end the answer with these events
     if (!out.bytes().empty() && !co_await ctx.writer.write(out.bytes())) {
       ctx.status = 499;  // the client left: the upstream still bills what it generates

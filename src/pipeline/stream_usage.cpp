@@ -11,11 +11,10 @@ constexpr auto kUsageGrace = std::chrono::seconds(2);
 
 }  // namespace
 
-void feed_stream(RequestContext& ctx, proto::SseReader& reader, std::string_view piece) {
+void keep_unbilled(RequestContext& ctx, std::string_view piece) {
   // One copy a piece, kept while no usage has come (and only for what bills it): picking each
   // chunk's payload out as it passed cost more than the copy.
   if (ctx.keyed.services && !ctx.usage.known) ctx.keyed.streamed.append(piece);
-  reader.feed(piece);
 }
 
 boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
@@ -32,7 +31,8 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
     if (std::chrono::steady_clock::now() >= deadline) co_return;
     auto [failure, piece] = co_await call.read_some();
     if (failure != net::UpstreamFailure::None || piece.empty()) co_return;
-    feed_stream(ctx, reader, piece);
+    keep_unbilled(ctx, piece);  // before its events are read: this path keeps every piece
+    reader.feed(piece);
   }
 }
 
