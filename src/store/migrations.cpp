@@ -50,7 +50,21 @@ CREATE TABLE usage_rows (
 CREATE INDEX usage_rows_time ON usage_rows (time_ms);
 )sql";
 
-constexpr std::array<std::string_view, 1> kSqliteMigrations{kV1};
+// The per-row index on time_ms gives way to a block-range index (store/usage_blocks.h): one row
+// per 4,096 ids, here built for the rows already written.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE usage_blocks (
+  first_id INTEGER PRIMARY KEY,
+  last_id BIGINT NOT NULL,
+  min_time_ms BIGINT NOT NULL,
+  max_time_ms BIGINT NOT NULL
+);
+INSERT INTO usage_blocks (first_id, last_id, min_time_ms, max_time_ms)
+  SELECT MIN(id), MAX(id), MIN(time_ms), MAX(time_ms) FROM usage_rows GROUP BY (id - 1) / 4096;
+DROP INDEX usage_rows_time;
+)sql";
+
+constexpr std::array<std::string_view, 2> kSqliteMigrations{kV1, kV2};
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include "store/key_secret.h"
 #include "store/migrations.h"
+#include "store/usage_blocks.h"
 #include "store/wall_time.h"
 
 #include <chrono>
@@ -137,6 +138,7 @@ struct SqliteStorage::Statements {
   SqliteStatement insert_usage;       // one row
   SqliteStatement insert_usage_many;  // kRowsPerInsert rows
   SqliteStatement add_spend;
+  UsageBlocks blocks;
 };
 
 SqliteStorage::SqliteStorage(SqliteDb db, std::unique_ptr<Statements> statements)
@@ -166,10 +168,13 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
   if (!insert) return insert.error();
   if (!insert_many) return insert_many.error();
   if (!spend) return spend.error();
+  auto blocks = UsageBlocks::prepare(*db);
+  if (!blocks) return blocks.error();
   stmts->find_by_hash = std::move(*find);
   stmts->insert_usage = std::move(*insert);
   stmts->insert_usage_many = std::move(*insert_many);
   stmts->add_spend = std::move(*spend);
+  stmts->blocks = std::move(*blocks);
   return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts));
 }
 
@@ -322,6 +327,7 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
     if (auto st = add.run(); !st) return st.error();
   }
   add.reset();
+  if (auto st = stmts_->blocks.cover(rows, db_.last_insert_id()); !st) return st.error();
   return tx->commit();
 }
 
@@ -348,16 +354,19 @@ StoreResult<std::vector<ports::UsageTotals>> SqliteStorage::totals(ports::UsageG
   sql +=
       ", COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens), "
       "SUM(completion_tokens), SUM(cached_tokens), SUM(list_nano_usd), SUM(upstream_nano_usd), "
-      "SUM(charged_nano_usd) FROM usage_rows WHERE time_ms >= ? AND time_ms < ? GROUP BY ";
+      "SUM(charged_nano_usd) FROM usage_rows WHERE ";
+  sql += kInTimeRange;
+  sql += " GROUP BY ";
   sql += group;
   sql += " ORDER BY ";
   sql += group;
 
   std::lock_guard lock(mutex_);
+  auto span = stmts_->blocks.span(since, until);
+  if (!span) return span.error();
   auto s = db_.prepare(sql);
   if (!s) return s.error();
-  s->bind(1, since);
-  s->bind(2, until);
+  bind_time_range(*s, since, until, *span);
   std::vector<ports::UsageTotals> out;
   for (;;) {
     auto row = s->step();
@@ -380,15 +389,16 @@ StoreResult<std::vector<ports::UsageTotals>> SqliteStorage::totals(ports::UsageG
 StoreResult<std::vector<ports::UsagePeak>> SqliteStorage::peaks(UnixMillis since,
                                                                 UnixMillis until) {
   std::lock_guard lock(mutex_);
+  auto span = stmts_->blocks.span(since, until);
+  if (!span) return span.error();
   auto s = db_.prepare(
       "SELECT served_model, channel, time_ms / 60000, COUNT(*), "
-      "SUM(prompt_tokens + completion_tokens) FROM usage_rows "
-      "WHERE time_ms >= ? AND time_ms < ? "
-      "GROUP BY served_model, channel, time_ms / 60000 "
+      "SUM(prompt_tokens + completion_tokens) FROM usage_rows WHERE " +
+      std::string(kInTimeRange) +
+      " GROUP BY served_model, channel, time_ms / 60000 "
       "ORDER BY served_model, channel, time_ms / 60000");
   if (!s) return s.error();
-  s->bind(1, since);
-  s->bind(2, until);
+  bind_time_range(*s, since, until, *span);
   std::vector<ports::UsagePeak> out;
   for (;;) {
     auto row = s->step();

@@ -1,7 +1,9 @@
 #include "store/sqlite_storage.h"
 
 #include "store/key_secret.h"
+#include "store/migrations.h"
 #include "store/open_storage.h"
+#include "store/usage_blocks.h"
 
 #include <gtest/gtest.h>
 
@@ -66,11 +68,11 @@ TEST(SqliteStorage, MigrationsAreIdempotentOnReopen) {
   std::string plaintext;
   {
     auto db = SqliteStorage::open(tmp.path()).value();
-    EXPECT_EQ(db->schema_version().value(), 1);
+    EXPECT_EQ(db->schema_version().value(), 2);
     plaintext = db->create_key({.name = "team-a"}).value().plaintext;
   }
   auto db = SqliteStorage::open(tmp.path()).value();
-  EXPECT_EQ(db->schema_version().value(), 1);
+  EXPECT_EQ(db->schema_version().value(), 2);
   ASSERT_EQ(db->list_keys().value().size(), 1u);
   EXPECT_EQ(db->find_key(plaintext).value()->name, "team-a");
 }
@@ -285,6 +287,127 @@ TEST(SqliteStorage, PeaksFindTheBusiestMinutePerModelAndChannel) {
                                         .requests = 3,
                                         .tokens = 1020}));
   EXPECT_EQ(peaks[2].channel, "ch2");
+}
+
+// Reports find rows through the block-range index (store/usage_blocks.h), not an index on time.
+
+std::int64_t count_of(SqliteDb& db, const std::string& sql) {
+  auto s = db.prepare(sql).value();
+  EXPECT_TRUE(s.step().value());
+  return s.int64(0);
+}
+
+std::int64_t requests_between(SqliteStorage& db, ports::UnixMillis since, ports::UnixMillis until) {
+  std::int64_t requests = 0;
+  for (const auto& t : db.totals(UsageGrouping::kKey, since, until).value()) {
+    requests += t.requests;
+  }
+  return requests;
+}
+
+std::vector<UsageRow> rows_at(std::initializer_list<ports::UnixMillis> times) {
+  std::vector<UsageRow> rows;
+  for (auto t : times) rows.push_back(row(t, 1, "a", "m", "ch", 1, 1, 0, 0));
+  return rows;
+}
+
+void insert_directly(SqliteDb& db, ports::UnixMillis time) {
+  auto s = db.prepare(
+                 "INSERT INTO usage_rows (time_ms, key_id, key_name, requested_model, "
+                 "served_model, channel, prompt_tokens, completion_tokens, cached_tokens, "
+                 "list_nano_usd, upstream_nano_usd, charged_nano_usd, status, latency_ms, "
+                 "queue_wait_ms, fallback, request_id) "
+                 "VALUES (?, 1, 'a', 'm', 'm', 'ch', 1, 1, 0, 0, 0, 0, 200, 1, 0, 0, 'r')")
+               .value();
+  s.bind(1, time);
+  ASSERT_TRUE(s.run());
+}
+
+TEST(SqliteStorage, ARowThatEndedLateIsReportedAtTheTimeItArrived) {
+  auto db = memory_db();
+  ASSERT_TRUE(db->append(rows_at({1000, 1001})));
+  ASSERT_TRUE(db->append(rows_at({5000, 5001, 5002})));
+  // A long request: it arrived at 10 and its row is written after the later ones.
+  ASSERT_TRUE(db->append(rows_at({9000, 10})));
+  EXPECT_EQ(requests_between(*db, 0, 100), 1);
+  EXPECT_EQ(requests_between(*db, 5000, 5003), 3);
+  EXPECT_EQ(requests_between(*db, 1001, 9000), 4);
+  EXPECT_EQ(requests_between(*db, 9001, 20000), 0);
+  EXPECT_EQ(requests_between(*db, 0, 20000), 7);
+}
+
+TEST(SqliteStorage, SmallBatchesShareABlockOfIdsAndBlocksTileTheIds) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  for (int batch = 0; batch < 100; ++batch) {
+    ASSERT_TRUE(storage->append(rows_at({batch, batch, batch})));
+  }
+  auto db = SqliteDb::open(tmp.path()).value();
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 1);
+  std::vector<UsageRow> big(kIdsPerBlock, row(500, 1, "a", "m", "ch", 1, 1, 0, 0));
+  ASSERT_TRUE(storage->append(big));
+  ASSERT_TRUE(storage->append(rows_at({600})));
+  // Ids 1-300 are one block. The big batch would stretch it past kIdsPerBlock ids, so it starts a
+  // second, which it fills: the next row starts a third.
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 3);
+  // Each block starts where the one before it ended, and the last ends at the last row.
+  EXPECT_EQ(count_of(db,
+                     "SELECT COUNT(*) FROM usage_blocks b WHERE first_id != 1 AND NOT EXISTS "
+                     "(SELECT 1 FROM usage_blocks a WHERE a.last_id = b.first_id - 1)"),
+            0);
+  EXPECT_EQ(count_of(db, "SELECT MAX(last_id) FROM usage_blocks"),
+            count_of(db, "SELECT MAX(id) FROM usage_rows"));
+  EXPECT_EQ(requests_between(*storage, 99, 100), 3);
+  EXPECT_EQ(requests_between(*storage, 500, 601), kIdsPerBlock + 1);
+}
+
+TEST(SqliteStorage, RowsAnotherWriterAddedAreReported) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  auto db = SqliteDb::open(tmp.path()).value();
+  ASSERT_TRUE(storage->append(rows_at({1000})));
+  insert_directly(db, 50);  // between two of the ledger's batches
+  ASSERT_TRUE(storage->append(rows_at({2000})));
+  insert_directly(db, 60);  // after the last batch: above every block
+  EXPECT_EQ(requests_between(*storage, 0, 100), 2);
+  EXPECT_EQ(requests_between(*storage, 0, 55), 1);
+  EXPECT_EQ(requests_between(*storage, 0, 5000), 4);
+}
+
+TEST(SqliteStorage, IdsReusedAfterTheNewestRowsWereDeletedAreReportedAtTheirTime) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  ASSERT_TRUE(storage->append(std::vector<UsageRow>(kIdsPerBlock, rows_at({100})[0])));
+  ASSERT_TRUE(storage->append(rows_at({100, 100, 100, 100})));  // a second block
+  auto db = SqliteDb::open(tmp.path()).value();
+  ASSERT_TRUE(db.exec("DELETE FROM usage_rows WHERE id > 4000"));
+  // Ids 4001 on again: the first block's last 96 and the second block's 4, then new ones.
+  ASSERT_TRUE(storage->append(std::vector<UsageRow>(200, rows_at({9000})[0])));
+  EXPECT_EQ(requests_between(*storage, 9000, 9001), 200);
+  EXPECT_EQ(requests_between(*storage, 100, 101), 4000);
+}
+
+TEST(SqliteStorage, MigratingAVersionOneDatabaseIndexesItsRowsInBlocks) {
+  TempDb tmp;
+  {
+    auto db = SqliteDb::open(tmp.path()).value();
+    ASSERT_TRUE(db.exec(sqlite_migrations()[0]));
+    ASSERT_TRUE(
+        db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                "INSERT INTO schema_version VALUES (1)"));
+    ASSERT_TRUE(db.exec("BEGIN"));
+    for (int i = 0; i < 5000; ++i) insert_directly(db, i < 4096 ? 100 : 7000);
+    ASSERT_TRUE(db.exec("COMMIT"));
+  }
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  EXPECT_EQ(storage->schema_version().value(), 2);
+  auto db = SqliteDb::open(tmp.path()).value();
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_rows_time'"), 0);
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 2);
+  ASSERT_TRUE(storage->append(rows_at({8000})));
+  EXPECT_EQ(requests_between(*storage, 0, 101), 4096);
+  EXPECT_EQ(requests_between(*storage, 7000, 7001), 904);
+  EXPECT_EQ(requests_between(*storage, 7001, 9000), 1);
 }
 
 TEST(KeyRecord, AllowsListedModelsAndPrefixWildcards) {
