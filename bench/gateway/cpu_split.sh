@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Where a proxied request's CPU goes, the gateway next to nginx as a plain reverse proxy: user and
+# kernel µs per request of each proxy's process (and of the upstream behind it), and how often the
+# proxy's threads gave the CPU up (voluntary: to wait) or had it taken (involuntary: preempted),
+# read from /proc while wrk drives it as ../shared/bench/proxy-overhead.sh does (one thread, 32
+# connections). nginx and the gateway take turns, ROUNDS times.
+#
+# On the shared script's two cores, wrk and the upstream run beside the proxy. nginx's one worker
+# ends up alone on one core while wrk and the upstream share the other; the gateway's event loops,
+# pinned one per core, share each core with one of them, and every answer sent wakes a peer that
+# preempts the loop: the involuntary column. --threads 1 shows the gateway in nginx's layout.
+#
+# Usage: bench/gateway/cpu_split.sh [--stream] [--threads N] [ROUNDS]
+#        (needs nginx and wrk: apt-get install -y nginx-light wrk)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${SLUICE_BIN:-$root/build/sluice}
+stream=0 threads="" rounds=3 seconds=5
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --stream) stream=1; shift ;;
+    --threads) threads=$2; shift 2 ;;
+    *) rounds=$1; shift ;;
+  esac
+done
+for tool in nginx wrk; do
+  command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y nginx-light wrk" >&2; exit 2; }
+done
+[ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
+work=$(mktemp -d /tmp/sluice-cpu-split.XXXX)
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# The shared script's answers: one chat completion, or its eleven stream events.
+reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+ctype=application/json
+body='{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
+if [[ $stream == 1 ]]; then
+  reply=""
+  for w in Hello "!" " How" " can" " I" " help" " you" " today" "?"; do
+    reply+="data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"bench-model\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"$w\"},\"finish_reason\":null}]}\n\n"
+  done
+  reply+="data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"bench-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":9,\"total_tokens\":21}}\n\ndata: [DONE]\n\n"
+  ctype=text/event-stream
+  body='{"model":"bench-model","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
+fi
+cat >"$work/upstream.conf" <<CONF
+worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  server { listen 127.0.0.1:18080; location / { default_type $ctype; return 200 '$reply'; } } }
+CONF
+cat >"$work/proxy.conf" <<CONF
+worker_processes 1; daemon off; pid $work/proxy.pid; error_log $work/proxy.err warn;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000;
+  upstream up { server 127.0.0.1:18080; keepalive 512; }
+  server { listen 127.0.0.1:18096;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }
+CONF
+sed -e 's/^listen: .*/listen: 127.0.0.1:18097/' -e "s#^storage: .*#storage: sqlite:$work/usage.db#" \
+  "$root/bench/proxy-overhead.yaml" >"$work/gateway.yaml"
+[[ -n $threads ]] && echo "threads: $threads" >>"$work/gateway.yaml"
+cat >"$work/chat.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-bench"
+LUA
+nginx -c "$work/upstream.conf" & pids+=($!)
+nginx -c "$work/proxy.conf" & pids+=($!)
+"$bin" serve --config "$work/gateway.yaml" >/dev/null 2>"$work/gateway.log" & pids+=($!)
+gateway=$!
+for port in 18080 18096 18097; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+proxy_worker=$(pgrep -P "$(cat "$work/proxy.pid")")
+upstream_worker=$(pgrep -P "$(cat "$work/upstream.pid")")
+tick_us=$((1000000 / $(getconf CLK_TCK)))
+
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # user, system
+switches() { cat /proc/"$1"/task/*/status | awk '/^voluntary_ctxt/{v+=$2} /^nonvoluntary_ctxt/{n+=$2} END{print v, n}'; }
+# measure NAME PID PORT
+measure() {
+  local u0 s0 v0 n0 uu0 us0 u1 s1 v1 n1 uu1 us1 rate
+  read -r u0 s0 < <(cpu_ticks "$2"); read -r v0 n0 < <(switches "$2")
+  read -r uu0 us0 < <(cpu_ticks "$upstream_worker")
+  wrk -t1 -c32 -d"${seconds}s" -s "$work/chat.lua" "http://127.0.0.1:$3/v1/chat/completions" >"$work/wrk.out"
+  read -r u1 s1 < <(cpu_ticks "$2"); read -r v1 n1 < <(switches "$2")
+  read -r uu1 us1 < <(cpu_ticks "$upstream_worker")
+  rate=$(awk '/Requests\/sec/{print $2}' "$work/wrk.out")
+  awk -v name="$1" -v rate="$rate" -v s="$seconds" -v t="$tick_us" \
+    -v u=$((u1 - u0)) -v k=$((s1 - s0)) -v v=$((v1 - v0)) -v n=$((n1 - n0)) \
+    -v uu=$((uu1 - uu0)) -v uk=$((us1 - us0)) 'BEGIN {
+      q = rate * s
+      printf "%-7s %7.0f req/s   user %5.1f  kernel %5.1f us/req   switches: voluntary %.3f  involuntary %.3f /req   upstream user %.1f kernel %.1f us/req\n",
+        name, rate, u * t / q, k * t / q, v / q, n / q, uu * t / q, uk * t / q }'
+}
+for _ in $(seq "$rounds"); do
+  measure nginx "$proxy_worker" 18096
+  measure sluice "$gateway" 18097
+done
