@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace sluice::store {
 namespace {
@@ -15,12 +18,15 @@ using namespace std::chrono_literals;
 using ports::StoreStatus;
 using ports::UsageRow;
 
+int nice_of_this_thread() { return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())); }
+
 // Records what reaches it; can be told to fail; lets a test wait for rows without sleeping.
 class RecordingLedger final : public test_support::ReportlessLedger {
  public:
   StoreStatus append(std::span<const UsageRow> rows) override {
     std::lock_guard lock(mutex_);
     ++batches_;
+    writer_nice_ = nice_of_this_thread();
     if (succeed_first_ > 0) {
       --succeed_first_;
     } else if (fail_next_ > 0) {
@@ -45,6 +51,11 @@ class RecordingLedger final : public test_support::ReportlessLedger {
     std::lock_guard lock(mutex_);
     return batches_;
   }
+  // The nice value of the thread that wrote the last batch.
+  int writer_nice() {
+    std::lock_guard lock(mutex_);
+    return writer_nice_;
+  }
   // The next `n` calls fail, after `succeed_first` calls that do not.
   void fail_next(int n, int succeed_first = 0) {
     std::lock_guard lock(mutex_);
@@ -59,6 +70,7 @@ class RecordingLedger final : public test_support::ReportlessLedger {
   int batches_ = 0;
   int fail_next_ = 0;
   int succeed_first_ = 0;
+  int writer_nice_ = 0;
 };
 
 UsageRow row(std::string id) {
@@ -93,6 +105,14 @@ TEST(BatchingLedger, BackgroundThreadWritesEachInterval) {
   ASSERT_TRUE(ledger.append_one(row("2")));
   ASSERT_TRUE(inner.wait_for_rows(2));
   EXPECT_EQ(inner.ids(), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(BatchingLedger, TheBackgroundWriterGivesWayToTheThreadsThatAppend) {
+  RecordingLedger inner;
+  BatchingLedger ledger(inner, {.interval = 5ms});
+  ASSERT_TRUE(ledger.append_one(row("1")));
+  ASSERT_TRUE(inner.wait_for_rows(1));
+  EXPECT_EQ(inner.writer_nice(), std::min(nice_of_this_thread() + 5, 19));  // 19: the lowest
 }
 
 TEST(BatchingLedger, EveryRequestModeWritesBeforeAppendReturns) {
