@@ -21,36 +21,16 @@ cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm 
 trap cleanup EXIT
 
 reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
-cat >"$work/upstream.conf" <<CONF
-worker_processes 1; daemon off; pid $work/upstream.pid; error_log $work/upstream.err warn;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000;
-  server { listen 127.0.0.1:18080; location / { default_type application/json; return 200 '$reply'; } } }
-CONF
-cat >"$work/proxy.conf" <<CONF
-worker_processes 1; daemon off; pid $work/proxy.pid; error_log $work/proxy.err warn;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000;
-  upstream up { server 127.0.0.1:18080; keepalive 512; }
-  server { listen 127.0.0.1:18096;
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; } } }
-CONF
-sed -e 's/^listen: .*/listen: 127.0.0.1:18097/' -e "s#^storage: .*#storage: sqlite:$work/usage.db#" \
-  "$root/bench/proxy-overhead.yaml" >"$work/gateway.yaml"
-nginx -c "$work/upstream.conf" & pids+=($!)
-nginx -c "$work/proxy.conf" & pids+=($!)
-"$bin" serve --config "$work/gateway.yaml" >/dev/null 2>"$work/gateway.log" & pids+=($!)
-gateway=$!
+ctype=application/json
+# shellcheck source=side_by_side.sh
+source "$here/side_by_side.sh"
+start_side_by_side
 cat >"$work/chat.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench"
 LUA
-for port in 18080 18096 18097; do
-  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
-done
-proxy_worker=$(pgrep -P "$(cat "$work/proxy.pid")")
 
 events=""
 for call in recvfrom recvmsg read readv sendto sendmsg write writev epoll_wait epoll_ctl futex; do
