@@ -1,6 +1,7 @@
 // Writes usage rows off the hot path: append() only copies rows into a buffer (append_one() moves
 // its row in), and a background thread hands the buffer to the wrapped ledger every `interval`,
-// kRowsPerSlice rows per call (one transaction each).
+// kRowsPerSlice rows per call (one transaction each). That thread runs at a lower priority than
+// the threads that append (nice +5): an event loop woken on its CPU runs before the batch goes on.
 //
 // Durability: a row appended more than one interval (plus one batch write) ago is in the wrapped
 // ledger, so `kill -9` loses at most the last interval. The destructor (SIGTERM path) and flush()
