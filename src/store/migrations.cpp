@@ -50,8 +50,8 @@ CREATE TABLE usage_rows (
 CREATE INDEX usage_rows_time ON usage_rows (time_ms);
 )sql";
 
-// The per-row index on time_ms gives way to a block-range index (store/usage_blocks.h): one row
-// per 4,096 ids, here built for the rows already written.
+// The per-row index on time_ms gives way to a block-range index: one row per 4,096 ids, here
+// built for the rows already written. (v3 packs the rows in batches, which carry their times.)
 constexpr std::string_view kV2 = R"sql(
 CREATE TABLE usage_blocks (
   first_id INTEGER PRIMARY KEY,
@@ -64,7 +64,61 @@ INSERT INTO usage_blocks (first_id, last_id, min_time_ms, max_time_ms)
 DROP INDEX usage_rows_time;
 )sql";
 
-constexpr std::array<std::string_view, 2> kSqliteMigrations{kV1, kV2};
+// Usage rows move into batches, one row of usage_batches per batch the ledger writes, the rows
+// packed in it as JSON (store/usage_batch.h); usage_rows becomes a view of them. The rows already
+// written are packed 256 to a batch. SQLite's JSON functions: a PostgreSQL backend keeps a table
+// of rows instead.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE usage_batches (
+  first_id INTEGER PRIMARY KEY,
+  last_id BIGINT NOT NULL,
+  min_time_ms BIGINT NOT NULL,
+  max_time_ms BIGINT NOT NULL,
+  rows TEXT NOT NULL
+);
+CREATE INDEX usage_batches_time ON usage_batches (max_time_ms, min_time_ms);
+INSERT INTO usage_batches (first_id, last_id, min_time_ms, max_time_ms, rows)
+  SELECT MIN(id), MAX(id), MIN(time_ms), MAX(time_ms), json_group_array(json_array(
+    id, time_ms, key_id, key_name, requested_model, served_model, channel, prompt_tokens,
+    completion_tokens, cached_tokens, list_nano_usd, upstream_nano_usd, charged_nano_usd, status,
+    latency_ms, queue_wait_ms, fallback, request_id))
+  FROM usage_rows GROUP BY (id - 1) / 256;
+DROP TABLE usage_blocks;
+DROP TABLE usage_rows;
+CREATE VIEW usage_rows AS SELECT
+  r.value ->> 0 AS id,
+  r.value ->> 1 AS time_ms,
+  r.value ->> 2 AS key_id,
+  r.value ->> 3 AS key_name,
+  r.value ->> 4 AS requested_model,
+  r.value ->> 5 AS served_model,
+  r.value ->> 6 AS channel,
+  r.value ->> 7 AS prompt_tokens,
+  r.value ->> 8 AS completion_tokens,
+  r.value ->> 9 AS cached_tokens,
+  r.value ->> 10 AS list_nano_usd,
+  r.value ->> 11 AS upstream_nano_usd,
+  r.value ->> 12 AS charged_nano_usd,
+  r.value ->> 13 AS status,
+  r.value ->> 14 AS latency_ms,
+  r.value ->> 15 AS queue_wait_ms,
+  r.value ->> 16 AS fallback,
+  r.value ->> 17 AS request_id
+FROM usage_batches b, json_each(b.rows) r;
+-- A row inserted by hand (tests, tools) becomes a batch of one, numbered after the last.
+CREATE TRIGGER usage_rows_insert INSTEAD OF INSERT ON usage_rows BEGIN
+  INSERT INTO usage_batches (first_id, last_id, min_time_ms, max_time_ms, rows)
+    SELECT next_id, next_id, NEW.time_ms, NEW.time_ms, json_array(json_array(
+      next_id, NEW.time_ms, NEW.key_id, NEW.key_name, NEW.requested_model, NEW.served_model,
+      NEW.channel, NEW.prompt_tokens, NEW.completion_tokens, NEW.cached_tokens,
+      NEW.list_nano_usd, NEW.upstream_nano_usd, NEW.charged_nano_usd, NEW.status,
+      NEW.latency_ms, NEW.queue_wait_ms, NEW.fallback, NEW.request_id))
+    FROM (SELECT COALESCE((SELECT last_id FROM usage_batches ORDER BY first_id DESC LIMIT 1), 0)
+            + 1 AS next_id);
+END;
+)sql";
+
+constexpr std::array<std::string_view, 3> kSqliteMigrations{kV1, kV2, kV3};
 
 }  // namespace
 

@@ -71,17 +71,16 @@ void SqliteStatement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-void SqliteStatement::rewind() { sqlite3_reset(stmt_); }
-
 std::int64_t SqliteStatement::int64(int column) const {
   return sqlite3_column_int64(stmt_, column);
 }
 double SqliteStatement::real(int column) const { return sqlite3_column_double(stmt_, column); }
-std::string SqliteStatement::text(int column) const {
+std::string SqliteStatement::text(int column) const { return std::string(text_view(column)); }
+std::string_view SqliteStatement::text_view(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
-           : std::string();
+  return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string_view();
 }
 std::optional<std::int64_t> SqliteStatement::optional_int64(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;

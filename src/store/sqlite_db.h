@@ -44,14 +44,13 @@ class SqliteStatement {
   StoreStatus run();
   // Clears binds and rewinds, ready for reuse.
   void reset();
-  // Rewinds and keeps the binds: for a caller that binds every parameter again before the next
-  // step (clearing them first costs a few hundred instructions per row of a bulk insert).
-  void rewind();
 
   // Columns are 0-based.
   std::int64_t int64(int column) const;
   double real(int column) const;
   std::string text(int column) const;
+  // The text without a copy: valid until the next step() or reset().
+  std::string_view text_view(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;
 
  private:

@@ -2,12 +2,13 @@
 
 #include "store/key_secret.h"
 #include "store/migrations.h"
-#include "store/usage_blocks.h"
+#include "store/usage_batch.h"
+#include "store/usage_report.h"
 #include "store/wall_time.h"
 
-#include <chrono>
-#include <cstdio>
+#include <algorithm>
 #include <map>
+#include <ranges>
 #include <utility>
 
 namespace sluice::store {
@@ -59,86 +60,17 @@ KeyRecord read_key(const SqliteStatement& s, std::string* hash = nullptr) {
                    .created_at = s.int64(12)};
 }
 
-// UTC day number (days since 1970-01-01) -> "YYYY-MM-DD".
-std::string format_day(std::int64_t day) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return buf;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-// A batch goes in kRowsPerInsert rows per statement (the rest one by one): one step of SQLite's
-// virtual machine per row cost more than the row's B-tree insert.
-constexpr int kRowsPerInsert = 32;
-constexpr int kUsageColumns = 17;
-
-std::string insert_usage_sql(int rows) {
-  std::string sql =
-      "INSERT INTO usage_rows (time_ms, key_id, key_name, requested_model, served_model, "
-      "channel, prompt_tokens, completion_tokens, cached_tokens, list_nano_usd, "
-      "upstream_nano_usd, charged_nano_usd, status, latency_ms, queue_wait_ms, fallback, "
-      "request_id) VALUES ";
-  for (int i = 0; i < rows; ++i) {
-    sql += i == 0 ? "(" : ", (";
-    for (int c = 0; c < kUsageColumns; ++c) sql += c == 0 ? "?" : ", ?";
-    sql += ")";
-  }
-  return sql;
-}
-
-// Binds row `r` as the `slot`-th row of an insert statement. The rows outlive the statement's
-// step: their text is bound without a copy (cleared by the caller before it can dangle).
-void bind_usage_row(SqliteStatement& ins, int slot, const ports::UsageRow& r) {
-  const int at = slot * kUsageColumns;
-  ins.bind(at + 1, r.time);
-  ins.bind(at + 2, r.key_id);
-  ins.bind_borrowed(at + 3, r.key_name);
-  ins.bind_borrowed(at + 4, r.requested_model);
-  ins.bind_borrowed(at + 5, r.served_model);
-  ins.bind_borrowed(at + 6, r.channel);
-  ins.bind(at + 7, r.prompt_tokens);
-  ins.bind(at + 8, r.completion_tokens);
-  ins.bind(at + 9, r.cached_tokens);
-  ins.bind(at + 10, r.list_cost);
-  ins.bind(at + 11, r.upstream_cost);
-  ins.bind(at + 12, r.charged_cost);
-  ins.bind(at + 13, std::int64_t{r.status});
-  ins.bind(at + 14, r.latency_ms);
-  ins.bind(at + 15, r.queue_wait_ms);
-  ins.bind(at + 16, std::int64_t{r.fallback ? 1 : 0});
-  ins.bind_borrowed(at + 17, r.request_id);
-}
-
-// Inserts `rows` with `ins`, `per_statement` rows per step.
-StoreStatus insert_rows(SqliteStatement& ins, std::span<const ports::UsageRow> rows,
-                        int per_statement) {
-  StoreStatus status;
-  for (std::size_t i = 0; i + static_cast<std::size_t>(per_statement) <= rows.size();
-       i += static_cast<std::size_t>(per_statement)) {
-    ins.rewind();  // every parameter is bound again below
-    for (int slot = 0; slot < per_statement; ++slot) {
-      bind_usage_row(ins, slot, rows[i + static_cast<std::size_t>(slot)]);
-    }
-    status = ins.run();
-    if (!status) break;
-  }
-  ins.reset();  // clears the borrowed text before it can dangle
-  return status;
 }
 
 }  // namespace
 
 struct SqliteStorage::Statements {
   SqliteStatement find_by_hash;
-  SqliteStatement insert_usage;       // one row
-  SqliteStatement insert_usage_many;  // kRowsPerInsert rows
+  SqliteStatement last_usage_id;
+  SqliteStatement insert_batch;
   SqliteStatement add_spend;
-  UsageBlocks blocks;
 };
 
 SqliteStorage::SqliteStorage(SqliteDb db, std::unique_ptr<Statements> statements)
@@ -161,20 +93,19 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
 
   auto stmts = std::make_unique<Statements>();
   auto find = db->prepare(std::string(kKeyColumns) + "WHERE key_hash = ?");
-  auto insert = db->prepare(insert_usage_sql(1));
-  auto insert_many = db->prepare(insert_usage_sql(kRowsPerInsert));
+  auto last_id = db->prepare("SELECT last_id FROM usage_batches ORDER BY first_id DESC LIMIT 1");
+  auto insert = db->prepare(
+      "INSERT INTO usage_batches (first_id, last_id, min_time_ms, max_time_ms, rows) "
+      "VALUES (?, ?, ?, ?, ?)");
   auto spend = db->prepare("UPDATE api_keys SET spent_nano_usd = spent_nano_usd + ? WHERE id = ?");
   if (!find) return find.error();
+  if (!last_id) return last_id.error();
   if (!insert) return insert.error();
-  if (!insert_many) return insert_many.error();
   if (!spend) return spend.error();
-  auto blocks = UsageBlocks::prepare(*db);
-  if (!blocks) return blocks.error();
   stmts->find_by_hash = std::move(*find);
-  stmts->insert_usage = std::move(*insert);
-  stmts->insert_usage_many = std::move(*insert_many);
+  stmts->last_usage_id = std::move(*last_id);
+  stmts->insert_batch = std::move(*insert);
   stmts->add_spend = std::move(*spend);
-  stmts->blocks = std::move(*blocks);
   return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts));
 }
 
@@ -309,16 +240,31 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
   for (const ports::UsageRow& r : rows) {
     if (r.charged_cost != 0) spend[r.key_id] += r.charged_cost;
   }
+  const auto [earliest, latest] =
+      std::ranges::minmax(rows | std::views::transform(&ports::UsageRow::time));
   std::lock_guard lock(mutex_);
   auto tx = SqliteTransaction::begin(db_);
   if (!tx) return tx.error();
-  const std::size_t in_full = rows.size() - rows.size() % kRowsPerInsert;
-  if (auto st = insert_rows(stmts_->insert_usage_many, rows.first(in_full), kRowsPerInsert); !st) {
-    return st.error();
-  }
-  if (auto st = insert_rows(stmts_->insert_usage, rows.subspan(in_full), 1); !st) {
-    return st.error();
-  }
+  // Read inside the transaction: rows another process added by hand number on from the last too.
+  SqliteStatement& last = stmts_->last_usage_id;
+  last.reset();
+  auto found = last.step();
+  if (!found) return found.error();
+  const std::int64_t first_id = (*found ? last.int64(0) : 0) + 1;
+  last.reset();
+
+  const std::string_view text = batch_text_.format(rows, first_id);
+  SqliteStatement& insert = stmts_->insert_batch;
+  insert.reset();
+  insert.bind(1, first_id);
+  insert.bind(2, first_id + static_cast<std::int64_t>(rows.size()) - 1);
+  insert.bind(3, earliest);
+  insert.bind(4, latest);
+  insert.bind_borrowed(5, text);
+  auto inserted = insert.run();
+  insert.reset();  // clears the borrowed text
+  if (!inserted) return inserted.error();
+
   SqliteStatement& add = stmts_->add_spend;
   for (const auto& [key, amount] : spend) {
     add.reset();
@@ -327,105 +273,50 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
     if (auto st = add.run(); !st) return st.error();
   }
   add.reset();
-  if (auto st = stmts_->blocks.cover(rows, db_.last_insert_id()); !st) return st.error();
   return tx->commit();
+}
+
+StoreStatus SqliteStorage::read_usage(UnixMillis since, UnixMillis until,
+                                      const std::function<void(const StoredUsage&)>& visit) {
+  // The batches whose times overlap the range, by the index on them; then each row's own time (a
+  // row that ended late sits in a batch of later rows, and is reported at the time it arrived).
+  auto s = db_.prepare(
+      "SELECT rows FROM usage_batches WHERE max_time_ms >= ?1 AND min_time_ms < ?2 "
+      "ORDER BY first_id");
+  if (!s) return s.error();
+  s->bind(1, since);
+  s->bind(2, until);
+  UsageBatchReader reader;
+  const auto in_range = [&](const StoredUsage& row) {
+    if (row.time >= since && row.time < until) visit(row);
+  };
+  for (;;) {
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    if (auto st = reader.read(s->text_view(0), in_range); !st) return st;
+  }
 }
 
 StoreResult<std::vector<ports::UsageTotals>> SqliteStorage::totals(ports::UsageGrouping by,
                                                                    UnixMillis since,
                                                                    UnixMillis until) {
-  std::string_view group;
-  switch (by) {
-    case ports::UsageGrouping::kKey:
-      group = "key_name";
-      break;
-    case ports::UsageGrouping::kModel:
-      group = "served_model";
-      break;
-    case ports::UsageGrouping::kChannel:
-      group = "channel";
-      break;
-    case ports::UsageGrouping::kDay:
-      group = "time_ms / 86400000";
-      break;
-  }
-  std::string sql = "SELECT ";
-  sql += group;
-  sql +=
-      ", COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(prompt_tokens), "
-      "SUM(completion_tokens), SUM(cached_tokens), SUM(list_nano_usd), SUM(upstream_nano_usd), "
-      "SUM(charged_nano_usd) FROM usage_rows WHERE ";
-  sql += kInTimeRange;
-  sql += " GROUP BY ";
-  sql += group;
-  sql += " ORDER BY ";
-  sql += group;
-
+  UsageTotalsBuilder totals(by);
   std::lock_guard lock(mutex_);
-  auto span = stmts_->blocks.span(since, until);
-  if (!span) return span.error();
-  auto s = db_.prepare(sql);
-  if (!s) return s.error();
-  bind_time_range(*s, since, until, *span);
-  std::vector<ports::UsageTotals> out;
-  for (;;) {
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(ports::UsageTotals{
-        .group = by == ports::UsageGrouping::kDay ? format_day(s->int64(0)) : s->text(0),
-        .requests = s->int64(1),
-        .errors = s->int64(2),
-        .prompt_tokens = s->int64(3),
-        .completion_tokens = s->int64(4),
-        .cached_tokens = s->int64(5),
-        .list_cost = s->int64(6),
-        .upstream_cost = s->int64(7),
-        .charged_cost = s->int64(8)});
+  if (auto st = read_usage(since, until, [&](const StoredUsage& row) { totals.add(row); }); !st) {
+    return st.error();
   }
-  return out;
+  return totals.finish();
 }
 
 StoreResult<std::vector<ports::UsagePeak>> SqliteStorage::peaks(UnixMillis since,
                                                                 UnixMillis until) {
+  UsagePeaksBuilder peaks;
   std::lock_guard lock(mutex_);
-  auto span = stmts_->blocks.span(since, until);
-  if (!span) return span.error();
-  auto s = db_.prepare(
-      "SELECT served_model, channel, time_ms / 60000, COUNT(*), "
-      "SUM(prompt_tokens + completion_tokens) FROM usage_rows WHERE " +
-      std::string(kInTimeRange) +
-      " GROUP BY served_model, channel, time_ms / 60000 "
-      "ORDER BY served_model, channel, time_ms / 60000");
-  if (!s) return s.error();
-  bind_time_range(*s, since, until, *span);
-  std::vector<ports::UsagePeak> out;
-  for (;;) {
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    std::string model = s->text(0);
-    std::string channel = s->text(1);
-    const UnixMillis minute = s->int64(2) * 60000;
-    const std::int64_t requests = s->int64(3);
-    const std::int64_t tokens = s->int64(4);
-    if (out.empty() || out.back().model != model || out.back().channel != channel) {
-      out.push_back(ports::UsagePeak{.model = std::move(model), .channel = std::move(channel)});
-    }
-    ports::UsagePeak& p = out.back();
-    // Minutes arrive in ascending order, so strict > keeps the first minute at the peak.
-    if (requests > p.peak_rpm) {
-      p.peak_rpm = requests;
-      p.peak_rpm_minute = minute;
-    }
-    if (tokens > p.peak_tpm) {
-      p.peak_tpm = tokens;
-      p.peak_tpm_minute = minute;
-    }
-    p.requests += requests;
-    p.tokens += tokens;
+  if (auto st = read_usage(since, until, [&](const StoredUsage& row) { peaks.add(row); }); !st) {
+    return st.error();
   }
-  return out;
+  return peaks.finish();
 }
 
 }  // namespace sluice::store

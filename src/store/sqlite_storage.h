@@ -1,13 +1,16 @@
 // ports::Storage on one SQLite database (a file in WAL mode, or ":memory:" for tests).
 //
 // One connection, guarded by a mutex: every call is short (prepared statements, indexed look-ups,
-// one transaction per ledger batch), and WAL lets `sluice keys`/`sluice usage` read the file from
-// another process while the gateway writes. Hot statements are prepared once at open.
+// one transaction and one row of usage_batches per ledger batch), and WAL lets `sluice
+// keys`/`sluice usage` read the file from another process while the gateway writes. Hot statements
+// are prepared once at open.
 #pragma once
 
 #include "ports/storage.h"
 #include "store/sqlite_db.h"
+#include "store/usage_batch.h"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,10 +47,14 @@ class SqliteStorage final : public ports::Storage {
 
  private:
   StoreResult<std::optional<ports::KeyRecord>> key_by_id(ports::KeyId id);
+  // Calls `visit` for each stored row with a time in [since, until). REQUIRES: mutex_ held.
+  StoreStatus read_usage(ports::UnixMillis since, ports::UnixMillis until,
+                         const std::function<void(const StoredUsage&)>& visit);
 
   std::mutex mutex_;
   SqliteDb db_;
   std::unique_ptr<Statements> stmts_;
+  UsageBatchText batch_text_;
 };
 
 }  // namespace sluice::store

@@ -3,7 +3,7 @@
 #include "store/key_secret.h"
 #include "store/migrations.h"
 #include "store/open_storage.h"
-#include "store/usage_blocks.h"
+#include "store/usage_batch.h"
 
 #include <gtest/gtest.h>
 
@@ -68,11 +68,11 @@ TEST(SqliteStorage, MigrationsAreIdempotentOnReopen) {
   std::string plaintext;
   {
     auto db = SqliteStorage::open(tmp.path()).value();
-    EXPECT_EQ(db->schema_version().value(), 2);
+    EXPECT_EQ(db->schema_version().value(), 3);
     plaintext = db->create_key({.name = "team-a"}).value().plaintext;
   }
   auto db = SqliteStorage::open(tmp.path()).value();
-  EXPECT_EQ(db->schema_version().value(), 2);
+  EXPECT_EQ(db->schema_version().value(), 3);
   ASSERT_EQ(db->list_keys().value().size(), 1u);
   EXPECT_EQ(db->find_key(plaintext).value()->name, "team-a");
 }
@@ -195,8 +195,7 @@ TEST(SqliteStorage, AppendStoresRowsAndAddsChargedCostToSpend) {
   EXPECT_EQ(db->find_key(k.plaintext).value()->spent, 180);
 }
 
-TEST(SqliteStorage, ABatchLargerThanOneInsertKeepsEveryRowAndItsFields) {
-  // Batches go in many-row statements and the rest row by row: 70 = 2 x 32 + 6.
+TEST(SqliteStorage, TotalsCountEveryRowOfABatch) {
   auto db = memory_db();
   std::vector<UsageRow> rows;
   for (int i = 0; i < 70; ++i) {
@@ -289,7 +288,7 @@ TEST(SqliteStorage, PeaksFindTheBusiestMinutePerModelAndChannel) {
   EXPECT_EQ(peaks[2].channel, "ch2");
 }
 
-// Reports find rows through the block-range index (store/usage_blocks.h), not an index on time.
+// The ledger's rows are packed in batches (store/usage_batch.h) and read through a view.
 
 std::int64_t count_of(SqliteDb& db, const std::string& sql) {
   auto s = db.prepare(sql).value();
@@ -311,6 +310,7 @@ std::vector<UsageRow> rows_at(std::initializer_list<ports::UnixMillis> times) {
   return rows;
 }
 
+// Inserts into the view, as a tool or an operator might: its trigger makes a batch of one.
 void insert_directly(SqliteDb& db, ports::UnixMillis time) {
   auto s = db.prepare(
                  "INSERT INTO usage_rows (time_ms, key_id, key_name, requested_model, "
@@ -321,6 +321,100 @@ void insert_directly(SqliteDb& db, ports::UnixMillis time) {
                .value();
   s.bind(1, time);
   ASSERT_TRUE(s.run());
+}
+
+// The view's rows, in id order, as the ledger was given them.
+std::vector<std::pair<std::int64_t, UsageRow>> rows_in_view(SqliteDb& db) {
+  auto s = db.prepare("SELECT * FROM usage_rows ORDER BY id").value();
+  std::vector<std::pair<std::int64_t, UsageRow>> out;
+  while (s.step().value()) {
+    out.emplace_back(s.int64(0), UsageRow{.time = s.int64(1),
+                                          .key_id = s.int64(2),
+                                          .key_name = s.text(3),
+                                          .requested_model = s.text(4),
+                                          .served_model = s.text(5),
+                                          .channel = s.text(6),
+                                          .prompt_tokens = s.int64(7),
+                                          .completion_tokens = s.int64(8),
+                                          .cached_tokens = s.int64(9),
+                                          .list_cost = s.int64(10),
+                                          .upstream_cost = s.int64(11),
+                                          .charged_cost = s.int64(12),
+                                          .status = static_cast<int>(s.int64(13)),
+                                          .latency_ms = s.int64(14),
+                                          .queue_wait_ms = s.int64(15),
+                                          .fallback = s.int64(16) != 0,
+                                          .request_id = s.text(17)});
+  }
+  return out;
+}
+
+TEST(SqliteStorage, EveryFieldOfEveryRowReadsBackThroughTheView) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  std::vector<UsageRow> first{row(1000, 7, "team \"a\"", "qwen3-max", "ch\\1", 10, 5, 100, 88),
+                              row(1001, 8, "b", "模型", "ch2", 1, 2, 3, 4, 499)};
+  first[0].requested_model = "qwen3-max-latest";
+  first[0].cached_tokens = 3;
+  first[0].fallback = true;
+  first[0].request_id = "req\n\t\x01\x7f end";
+  first[1].charged_cost = std::int64_t{1} << 62;
+  const std::vector<UsageRow> second{row(1002, 9, "c", "m", "", 0, 0, 0, 0, 429)};
+  ASSERT_TRUE(storage->append(first));
+  ASSERT_TRUE(storage->append(second));
+  auto db = SqliteDb::open(tmp.path()).value();
+  const auto rows = rows_in_view(db);
+  ASSERT_EQ(rows.size(), 3u);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].first, static_cast<std::int64_t>(i) + 1);  // ids run on across batches
+    EXPECT_EQ(rows[i].second, i < 2 ? first[i] : second[0]) << "row " << i;
+  }
+}
+
+TEST(SqliteStorage, ABatchIsOneStoredRowWhoseIdsFollowTheLastBatch) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  for (int batch = 0; batch < 100; ++batch) {
+    ASSERT_TRUE(storage->append(rows_at({batch, batch, batch})));
+  }
+  ASSERT_TRUE(storage->append(std::vector<UsageRow>(256, rows_at({500})[0])));
+  auto db = SqliteDb::open(tmp.path()).value();
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_batches"), 101);
+  // Each batch starts where the one before it ended.
+  EXPECT_EQ(count_of(db,
+                     "SELECT COUNT(*) FROM usage_batches b WHERE first_id != 1 AND NOT EXISTS "
+                     "(SELECT 1 FROM usage_batches a WHERE a.last_id = b.first_id - 1)"),
+            0);
+  EXPECT_EQ(count_of(db, "SELECT MAX(last_id) FROM usage_batches"), 300 + 256);
+  EXPECT_EQ(count_of(db, "SELECT COUNT(DISTINCT id) FROM usage_rows"), 300 + 256);
+  EXPECT_EQ(requests_between(*storage, 99, 100), 3);
+  EXPECT_EQ(requests_between(*storage, 500, 501), 256);
+}
+
+TEST(SqliteStorage, TextThatIsNotUtf8KeepsItsAsciiAndTheBatchStaysReadable) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  std::vector<UsageRow> rows = rows_at({100, 101});
+  rows[0].key_name = "team\xff\xfe-a";
+  rows[1].served_model = "模型";  // UTF-8: kept as it is
+  ASSERT_TRUE(storage->append(rows));
+  const auto by_key = storage->totals(UsageGrouping::kKey, 0, 1000).value();
+  ASSERT_EQ(by_key.size(), 2u);
+  EXPECT_EQ(by_key[1].group, "team?" "?-a");
+  EXPECT_EQ(storage->totals(UsageGrouping::kModel, 0, 1000).value().at(1).group, "模型");
+}
+
+TEST(SqliteStorage, AReportOverABatchThatIsNotOneIsAnErrorNotACrash) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  ASSERT_TRUE(storage->append(rows_at({100})));
+  auto db = SqliteDb::open(tmp.path()).value();
+  ASSERT_TRUE(db.exec("INSERT INTO usage_batches VALUES (2, 2, 100, 100, '[[2, 100, 1]]')"));
+  const auto totals = storage->totals(UsageGrouping::kKey, 0, 1000);
+  ASSERT_FALSE(totals);
+  EXPECT_NE(totals.error().message.find("a row has 3 fields"), std::string::npos);
+  EXPECT_FALSE(storage->peaks(0, 1000));
+  EXPECT_TRUE(storage->append(rows_at({200})));  // the ledger writes on
 }
 
 TEST(SqliteStorage, ARowThatEndedLateIsReportedAtTheTimeItArrived) {
@@ -336,58 +430,23 @@ TEST(SqliteStorage, ARowThatEndedLateIsReportedAtTheTimeItArrived) {
   EXPECT_EQ(requests_between(*db, 0, 20000), 7);
 }
 
-TEST(SqliteStorage, SmallBatchesShareABlockOfIdsAndBlocksTileTheIds) {
-  TempDb tmp;
-  auto storage = SqliteStorage::open(tmp.path()).value();
-  for (int batch = 0; batch < 100; ++batch) {
-    ASSERT_TRUE(storage->append(rows_at({batch, batch, batch})));
-  }
-  auto db = SqliteDb::open(tmp.path()).value();
-  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 1);
-  std::vector<UsageRow> big(kIdsPerBlock, row(500, 1, "a", "m", "ch", 1, 1, 0, 0));
-  ASSERT_TRUE(storage->append(big));
-  ASSERT_TRUE(storage->append(rows_at({600})));
-  // Ids 1-300 are one block. The big batch would stretch it past kIdsPerBlock ids, so it starts a
-  // second, which it fills: the next row starts a third.
-  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 3);
-  // Each block starts where the one before it ended, and the last ends at the last row.
-  EXPECT_EQ(count_of(db,
-                     "SELECT COUNT(*) FROM usage_blocks b WHERE first_id != 1 AND NOT EXISTS "
-                     "(SELECT 1 FROM usage_blocks a WHERE a.last_id = b.first_id - 1)"),
-            0);
-  EXPECT_EQ(count_of(db, "SELECT MAX(last_id) FROM usage_blocks"),
-            count_of(db, "SELECT MAX(id) FROM usage_rows"));
-  EXPECT_EQ(requests_between(*storage, 99, 100), 3);
-  EXPECT_EQ(requests_between(*storage, 500, 601), kIdsPerBlock + 1);
-}
-
-TEST(SqliteStorage, RowsAnotherWriterAddedAreReported) {
+TEST(SqliteStorage, RowsInsertedIntoTheViewAreReportedAndNumberedInTurn) {
   TempDb tmp;
   auto storage = SqliteStorage::open(tmp.path()).value();
   auto db = SqliteDb::open(tmp.path()).value();
   ASSERT_TRUE(storage->append(rows_at({1000})));
   insert_directly(db, 50);  // between two of the ledger's batches
-  ASSERT_TRUE(storage->append(rows_at({2000})));
-  insert_directly(db, 60);  // after the last batch: above every block
+  ASSERT_TRUE(storage->append(rows_at({2000, 2001})));
+  insert_directly(db, 60);
   EXPECT_EQ(requests_between(*storage, 0, 100), 2);
   EXPECT_EQ(requests_between(*storage, 0, 55), 1);
-  EXPECT_EQ(requests_between(*storage, 0, 5000), 4);
+  EXPECT_EQ(requests_between(*storage, 0, 5000), 5);
+  std::vector<std::int64_t> ids;
+  for (const auto& [id, r] : rows_in_view(db)) ids.push_back(id);
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
 }
 
-TEST(SqliteStorage, IdsReusedAfterTheNewestRowsWereDeletedAreReportedAtTheirTime) {
-  TempDb tmp;
-  auto storage = SqliteStorage::open(tmp.path()).value();
-  ASSERT_TRUE(storage->append(std::vector<UsageRow>(kIdsPerBlock, rows_at({100})[0])));
-  ASSERT_TRUE(storage->append(rows_at({100, 100, 100, 100})));  // a second block
-  auto db = SqliteDb::open(tmp.path()).value();
-  ASSERT_TRUE(db.exec("DELETE FROM usage_rows WHERE id > 4000"));
-  // Ids 4001 on again: the first block's last 96 and the second block's 4, then new ones.
-  ASSERT_TRUE(storage->append(std::vector<UsageRow>(200, rows_at({9000})[0])));
-  EXPECT_EQ(requests_between(*storage, 9000, 9001), 200);
-  EXPECT_EQ(requests_between(*storage, 100, 101), 4000);
-}
-
-TEST(SqliteStorage, MigratingAVersionOneDatabaseIndexesItsRowsInBlocks) {
+TEST(SqliteStorage, MigratingAVersionOneDatabasePacksItsRowsInBatches) {
   TempDb tmp;
   {
     auto db = SqliteDb::open(tmp.path()).value();
@@ -396,17 +455,35 @@ TEST(SqliteStorage, MigratingAVersionOneDatabaseIndexesItsRowsInBlocks) {
         db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL);"
                 "INSERT INTO schema_version VALUES (1)"));
     ASSERT_TRUE(db.exec("BEGIN"));
-    for (int i = 0; i < 5000; ++i) insert_directly(db, i < 4096 ? 100 : 7000);
+    for (int i = 0; i < 1000; ++i) insert_directly(db, i < 700 ? 100 : 7000);
     ASSERT_TRUE(db.exec("COMMIT"));
   }
   auto storage = SqliteStorage::open(tmp.path()).value();
-  EXPECT_EQ(storage->schema_version().value(), 2);
+  EXPECT_EQ(storage->schema_version().value(), 3);
   auto db = SqliteDb::open(tmp.path()).value();
-  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'usage_rows_time'"), 0);
-  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_blocks"), 2);
+  EXPECT_EQ(count_of(db,
+                     "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                     "('usage_rows', 'usage_blocks')"),
+            0);
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_batches"), 4);  // 256 rows to a batch
   ASSERT_TRUE(storage->append(rows_at({8000})));
-  EXPECT_EQ(requests_between(*storage, 0, 101), 4096);
-  EXPECT_EQ(requests_between(*storage, 7000, 7001), 904);
+  const auto rows = rows_in_view(db);
+  ASSERT_EQ(rows.size(), 1001u);
+  EXPECT_EQ(rows[999].first, 1000);
+  EXPECT_EQ(rows[999].second, (UsageRow{.time = 7000,
+                                        .key_id = 1,
+                                        .key_name = "a",
+                                        .requested_model = "m",
+                                        .served_model = "m",
+                                        .channel = "ch",
+                                        .prompt_tokens = 1,
+                                        .completion_tokens = 1,
+                                        .status = 200,
+                                        .latency_ms = 1,
+                                        .request_id = "r"}));
+  EXPECT_EQ(rows[1000].first, 1001);
+  EXPECT_EQ(requests_between(*storage, 0, 101), 700);
+  EXPECT_EQ(requests_between(*storage, 7000, 7001), 300);
   EXPECT_EQ(requests_between(*storage, 7001, 9000), 1);
 }
 
