@@ -50,6 +50,18 @@ struct UsageTotals {
   NanoUsd charged_cost = 0;
 
   NanoUsd saving() const { return list_cost - charged_cost; }
+  // Adds `other`'s counts; the group stays this one's.
+  UsageTotals& operator+=(const UsageTotals& other) {
+    requests += other.requests;
+    errors += other.errors;
+    prompt_tokens += other.prompt_tokens;
+    completion_tokens += other.completion_tokens;
+    cached_tokens += other.cached_tokens;
+    list_cost += other.list_cost;
+    upstream_cost += other.upstream_cost;
+    charged_cost += other.charged_cost;
+    return *this;
+  }
   bool operator==(const UsageTotals&) const = default;
 };
 

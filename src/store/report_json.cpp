@@ -67,16 +67,7 @@ std::optional<ports::UsageGrouping> parse_grouping(std::string_view by) {
 
 ports::UsageTotals sum_totals(std::span<const ports::UsageTotals> groups) {
   ports::UsageTotals t{.group = "TOTAL"};
-  for (const auto& g : groups) {
-    t.requests += g.requests;
-    t.errors += g.errors;
-    t.prompt_tokens += g.prompt_tokens;
-    t.completion_tokens += g.completion_tokens;
-    t.cached_tokens += g.cached_tokens;
-    t.list_cost += g.list_cost;
-    t.upstream_cost += g.upstream_cost;
-    t.charged_cost += g.charged_cost;
-  }
+  for (const auto& g : groups) t += g;
   return t;
 }
 

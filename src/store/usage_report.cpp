@@ -27,14 +27,15 @@ auto& entry(Map& map, std::string_view key) {
 }
 
 void add_to(ports::UsageTotals& t, const StoredUsage& row) {
-  ++t.requests;
-  if (row.status >= 400) ++t.errors;
-  t.prompt_tokens += row.prompt_tokens;
-  t.completion_tokens += row.completion_tokens;
-  t.cached_tokens += row.cached_tokens;
-  t.list_cost += row.list_cost;
-  t.upstream_cost += row.upstream_cost;
-  t.charged_cost += row.charged_cost;
+  t += ports::UsageTotals{.group = {},
+                          .requests = 1,
+                          .errors = row.status >= 400 ? 1 : 0,
+                          .prompt_tokens = row.prompt_tokens,
+                          .completion_tokens = row.completion_tokens,
+                          .cached_tokens = row.cached_tokens,
+                          .list_cost = row.list_cost,
+                          .upstream_cost = row.upstream_cost,
+                          .charged_cost = row.charged_cost};
 }
 
 }  // namespace
