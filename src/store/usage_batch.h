@@ -2,10 +2,10 @@
 // rows packed in it as JSON text, one array per row; a view, `usage_rows`, shows them as rows.
 //
 // Why packed: a batch is one SQLite row to insert instead of 256. One row per request, each with
-// its own record, B-tree cell and trip through SQLite's virtual machine, cost about 6,500
-// instructions; the ledger's thread runs on the cores the event loops share, and that was a
-// sixth of all the instructions a proxied request cost. Packed, a row costs what formatting it
-// costs: 6,778 instructions a row became 2,284 (bench/store/usage_append_bench under callgrind).
+// its own record, B-tree cell and trip through SQLite's virtual machine, cost 6,778 instructions
+// (bench/store/usage_append_bench under callgrind); the ledger's thread runs on the cores the event
+// loops share, and that was a sixth of all the instructions a proxied request cost. Packed, a row
+// costs 2,284, two thirds of it formatting the text.
 // Reports read the batches back with simdjson (UsageBatchReader); `SELECT ... FROM usage_rows`
 // still works for an operator with the sqlite3 shell, through SQLite's JSON functions.
 //
