@@ -64,6 +64,28 @@ bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+StoreStatus read_usage(SqliteDb& db, UnixMillis since, UnixMillis until,
+                       const std::function<void(const StoredUsage&)>& visit) {
+  // The batches whose times overlap the range, by the index on them; then each row's own time (a
+  // row that ended late sits in a batch of later rows, and is reported at the time it arrived).
+  auto s = db.prepare(
+      "SELECT rows FROM usage_batches WHERE max_time_ms >= ?1 AND min_time_ms < ?2 "
+      "ORDER BY first_id");
+  if (!s) return s.error();
+  s->bind(1, since);
+  s->bind(2, until);
+  UsageBatchReader reader;
+  const auto in_range = [&](const StoredUsage& row) {
+    if (row.time >= since && row.time < until) visit(row);
+  };
+  for (;;) {
+    auto row = s->step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    if (auto st = reader.read(s->text_view(0), in_range); !st) return st;
+  }
+}
+
 }  // namespace
 
 struct SqliteStorage::Statements {
@@ -73,8 +95,9 @@ struct SqliteStorage::Statements {
   SqliteStatement add_spend;
 };
 
-SqliteStorage::SqliteStorage(SqliteDb db, std::unique_ptr<Statements> statements)
-    : db_(std::move(db)), stmts_(std::move(statements)) {}
+SqliteStorage::SqliteStorage(SqliteDb db, std::unique_ptr<Statements> statements,
+                             std::optional<SqliteDb> reports)
+    : db_(std::move(db)), stmts_(std::move(statements)), report_db_(std::move(reports)) {}
 
 SqliteStorage::~SqliteStorage() {
   stmts_.reset();  // statements must be finalized before the connection closes
@@ -106,7 +129,15 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
   stmts->last_usage_id = std::move(*last_id);
   stmts->insert_batch = std::move(*insert);
   stmts->add_spend = std::move(*spend);
-  return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts));
+
+  std::optional<SqliteDb> reports;
+  if (path != ":memory:") {
+    auto reader = SqliteDb::open(path);
+    if (!reader) return reader.error();
+    if (auto st = reader->exec("PRAGMA query_only=1"); !st) return st.error();
+    reports = std::move(*reader);
+  }
+  return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts), std::move(reports));
 }
 
 StoreResult<int> SqliteStorage::schema_version() {
@@ -276,34 +307,21 @@ StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
   return tx->commit();
 }
 
-StoreStatus SqliteStorage::read_usage(UnixMillis since, UnixMillis until,
-                                      const std::function<void(const StoredUsage&)>& visit) {
-  // The batches whose times overlap the range, by the index on them; then each row's own time (a
-  // row that ended late sits in a batch of later rows, and is reported at the time it arrived).
-  auto s = db_.prepare(
-      "SELECT rows FROM usage_batches WHERE max_time_ms >= ?1 AND min_time_ms < ?2 "
-      "ORDER BY first_id");
-  if (!s) return s.error();
-  s->bind(1, since);
-  s->bind(2, until);
-  UsageBatchReader reader;
-  const auto in_range = [&](const StoredUsage& row) {
-    if (row.time >= since && row.time < until) visit(row);
-  };
-  for (;;) {
-    auto row = s->step();
-    if (!row) return row.error();
-    if (!*row) return {};
-    if (auto st = reader.read(s->text_view(0), in_range); !st) return st;
+StoreStatus SqliteStorage::visit_usage(UnixMillis since, UnixMillis until,
+                                       const std::function<void(const StoredUsage&)>& visit) {
+  if (report_db_) {
+    std::lock_guard lock(report_mutex_);
+    return read_usage(*report_db_, since, until, visit);
   }
+  std::lock_guard lock(mutex_);
+  return read_usage(db_, since, until, visit);
 }
 
 StoreResult<std::vector<ports::UsageTotals>> SqliteStorage::totals(ports::UsageGrouping by,
                                                                    UnixMillis since,
                                                                    UnixMillis until) {
   UsageTotalsBuilder totals(by);
-  std::lock_guard lock(mutex_);
-  if (auto st = read_usage(since, until, [&](const StoredUsage& row) { totals.add(row); }); !st) {
+  if (auto st = visit_usage(since, until, [&](const StoredUsage& row) { totals.add(row); }); !st) {
     return st.error();
   }
   return totals.finish();
@@ -312,8 +330,7 @@ StoreResult<std::vector<ports::UsageTotals>> SqliteStorage::totals(ports::UsageG
 StoreResult<std::vector<ports::UsagePeak>> SqliteStorage::peaks(UnixMillis since,
                                                                 UnixMillis until) {
   UsagePeaksBuilder peaks;
-  std::lock_guard lock(mutex_);
-  if (auto st = read_usage(since, until, [&](const StoredUsage& row) { peaks.add(row); }); !st) {
+  if (auto st = visit_usage(since, until, [&](const StoredUsage& row) { peaks.add(row); }); !st) {
     return st.error();
   }
   return peaks.finish();

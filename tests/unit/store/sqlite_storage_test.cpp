@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 
 namespace sluice::store {
@@ -400,7 +401,9 @@ TEST(SqliteStorage, TextThatIsNotUtf8KeepsItsAsciiAndTheBatchStaysReadable) {
   ASSERT_TRUE(storage->append(rows));
   const auto by_key = storage->totals(UsageGrouping::kKey, 0, 1000).value();
   ASSERT_EQ(by_key.size(), 2u);
-  EXPECT_EQ(by_key[1].group, "team?" "?-a");
+  EXPECT_EQ(by_key[1].group,
+            "team?"
+            "?-a");
   EXPECT_EQ(storage->totals(UsageGrouping::kModel, 0, 1000).value().at(1).group, "模型");
 }
 
@@ -415,6 +418,31 @@ TEST(SqliteStorage, AReportOverABatchThatIsNotOneIsAnErrorNotACrash) {
   EXPECT_NE(totals.error().message.find("a row has 3 fields"), std::string::npos);
   EXPECT_FALSE(storage->peaks(0, 1000));
   EXPECT_TRUE(storage->append(rows_at({200})));  // the ledger writes on
+}
+
+TEST(SqliteStorage, AReportHoldsNoLockThatKeyLookUpsOrTheLedgerWaitFor) {
+  TempDb tmp;
+  auto storage = SqliteStorage::open(tmp.path()).value();
+  const std::string key = storage->create_key({.name = "a"}).value().plaintext;
+  ASSERT_TRUE(storage->append(rows_at({100, 200})));
+  // Mid-report, another thread (as an event loop and the ledger would) looks up a key and appends
+  // a batch. Declared out here: if the report held their lock, waiting for them to finish inside
+  // the visit would never end.
+  std::future<bool> other;
+  std::future_status other_status = std::future_status::deferred;
+  std::vector<ports::UnixMillis> visited;
+  ASSERT_TRUE(storage->visit_usage(0, 1000, [&](const StoredUsage& row) {
+    visited.push_back(row.time);
+    if (visited.size() > 1) return;
+    other = std::async(std::launch::async, [&] {
+      return storage->find_key(key).value().has_value() && storage->append(rows_at({300}));
+    });
+    other_status = other.wait_for(std::chrono::seconds(30));
+  }));
+  ASSERT_EQ(other_status, std::future_status::ready) << "the report blocked them";
+  EXPECT_TRUE(other.get());
+  EXPECT_EQ(visited, (std::vector<ports::UnixMillis>{100, 200}));  // the snapshot it started on
+  EXPECT_EQ(requests_between(*storage, 0, 1000), 3);
 }
 
 TEST(SqliteStorage, ARowThatEndedLateIsReportedAtTheTimeItArrived) {
