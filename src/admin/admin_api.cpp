@@ -5,6 +5,9 @@
 #include "store/report_json.h"
 #include "store/wall_time.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
@@ -40,7 +43,12 @@ std::string created_json(const ports::CreatedKey& created, ports::UnixMillis now
 }  // namespace
 
 AdminApi::AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string token)
-    : keys_(keys), usage_(usage), token_hash_(token.empty() ? "" : store::hash_key(token)) {}
+    : keys_(keys),
+      usage_(usage),
+      token_hash_(token.empty() ? "" : store::hash_key(token)),
+      worker_(std::make_unique<boost::asio::thread_pool>(1)) {}
+
+AdminApi::~AdminApi() { worker_->join(); }
 
 void AdminApi::set_pool_snapshot(std::function<std::string()> snapshot_json) {
   pool_snapshot_ = std::move(snapshot_json);
@@ -180,8 +188,13 @@ net::Response AdminApi::usage_route(const net::Request& request) {
 }
 
 boost::asio::awaitable<void> AdminApi::handle(net::Request& request, net::ResponseWriter& writer) {
-  // A named local: GCC 12 mishandles temporaries inside co_await arguments.
-  net::Response response = answer(request);
+  // The coroutine resumes on the caller's loop, which alone may use `writer`. Named locals: GCC 12
+  // mishandles temporaries inside co_await arguments.
+  auto compute = [this, &request]() -> boost::asio::awaitable<net::Response> {
+    co_return answer(request);
+  };
+  net::Response response =
+      co_await boost::asio::co_spawn(*worker_, compute, boost::asio::use_awaitable);
   co_await writer.send(std::move(response));
 }
 

@@ -25,8 +25,13 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace boost::asio {
+class thread_pool;
+}
 
 namespace sluice::admin {
 
@@ -34,6 +39,7 @@ class AdminApi {
  public:
   // `keys` and `usage` must outlive this object. An empty `token` turns the API off.
   AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string token);
+  ~AdminApi();  // waits for an answer still being computed
 
   // Whether `path` is one of this API's routes. Other /admin/ paths (the quota pool's, served by
   // the gateway) are not.
@@ -49,10 +55,12 @@ class AdminApi {
   // channel has that name. Call before serving starts.
   void set_channel_enabler(std::function<bool(std::string_view)> enable);
 
-  // The whole answer to one admin request. Store calls are short (one row, or one aggregate
-  // query), so they run on the calling thread.
+  // The whole answer to one admin request, computed on the calling thread.
   net::Response answer(const net::Request& request);
 
+  // Computes the answer on this API's own thread, not the calling event loop's: a usage report
+  // over millions of rows reads for half a second, and every request on that loop would wait for
+  // it. Admin requests are rare; one thread answers them in turn.
   boost::asio::awaitable<void> handle(net::Request& request, net::ResponseWriter& writer);
 
  private:
@@ -67,6 +75,7 @@ class AdminApi {
   const std::string token_hash_;  // SHA-256 of the token; "" when the API is off
   std::function<std::string()> pool_snapshot_;
   std::function<bool(std::string_view)> enable_channel_;
+  std::unique_ptr<boost::asio::thread_pool> worker_;
 };
 
 }  // namespace sluice::admin
