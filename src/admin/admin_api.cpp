@@ -4,8 +4,10 @@
 #include "store/key_secret.h"
 #include "store/report_json.h"
 #include "store/wall_time.h"
+#include "sync/background_priority.h"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url.hpp>
@@ -46,7 +48,10 @@ AdminApi::AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string
     : keys_(keys),
       usage_(usage),
       token_hash_(token.empty() ? "" : store::hash_key(token)),
-      worker_(std::make_unique<boost::asio::thread_pool>(1)) {}
+      worker_(std::make_unique<boost::asio::thread_pool>(1)) {
+  // A report shares the CPUs with the event loops; the requests they serve come first.
+  boost::asio::post(*worker_, [] { sync::run_this_thread_in_background(); });
+}
 
 AdminApi::~AdminApi() { worker_->join(); }
 

@@ -1,29 +1,14 @@
 #include "store/batching_ledger.h"
 
+#include "sync/background_priority.h"
+
 #include <algorithm>
-#include <cerrno>
 #include <iterator>
-#include <sys/resource.h>
 #include <thread>
-#include <unistd.h>
 #include <utility>
 
 namespace sluice::store {
 namespace {
-
-// The batch writer gives way to the event loops: at a nice value 5 above theirs, a loop woken on
-// the writer's CPU runs at once rather than after the writer's slice, and so do the requests it
-// serves (proxy-overhead p99 lower in 13 of 16 paired rounds). Its share of a CPU it shares with
-// one busy loop is still a quarter: some 170,000 rows a second, several times what the loops
-// send it.
-constexpr int kWriterNiceAbove = 5;
-
-void give_way_to_event_loops() {
-  const auto self = static_cast<id_t>(gettid());  // on Linux a nice value is a thread's own
-  errno = 0;
-  const int nice = getpriority(PRIO_PROCESS, self);
-  if (errno == 0) (void)setpriority(PRIO_PROCESS, self, nice + kWriterNiceAbove);
-}
 
 ports::StoreError buffer_full() {
   return {ports::StoreError::Code::kUnavailable,
@@ -127,7 +112,7 @@ ports::StoreStatus BatchingLedger::write_buffered() {
 }
 
 void BatchingLedger::run() {
-  give_way_to_event_loops();
+  sync::run_this_thread_in_background();  // gives way to the event loops
   std::unique_lock lock(mutex_);
   while (!stop_) {
     wake_.wait_for(lock, options_.interval, [this] { return stop_; });
