@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <algorithm>
 #include <random>
@@ -109,8 +110,8 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
   co_await reply_upstream_failure(ctx, failure);
 }
 
-awaitable<void> serve_models(RequestContext& ctx) {
-  if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
+// The models the caller's key may use: those of its configured entry and of its stored record.
+std::vector<std::string> models_for_caller(const RequestContext& ctx) {
   std::vector<std::string> ids;
   for (const auto& model : ctx.runtime->models) {
     if ((!ctx.key || ctx.key->models.empty() ||
@@ -120,8 +121,28 @@ awaitable<void> serve_models(RequestContext& ctx) {
       ids.push_back(model);
     }
   }
+  return ids;
+}
+
+awaitable<void> serve_models(RequestContext& ctx) {
+  if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   net::Response response;
-  response.body = proto::models_list(ids);
+  response.body = proto::models_list(models_for_caller(ctx));
+  co_await reply(ctx, std::move(response));
+}
+
+// GET /v1/models/{id}: the model's entry of the list, or OpenAI's 404 for one the caller may not
+// use. SDKs percent-encode the id (a model id may hold a slash).
+awaitable<void> serve_model(RequestContext& ctx, std::string_view encoded_id) {
+  if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
+  auto pct = boost::urls::make_pct_string_view(encoded_id);
+  const std::string id = pct ? pct->decode() : std::string(encoded_id);
+  const auto ids = models_for_caller(ctx);
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+    co_return co_await reply_error(ctx, proto::model_not_found(id));
+  }
+  net::Response response;
+  response.body = proto::model_object(id);
   co_await reply(ctx, std::move(response));
 }
 
@@ -160,6 +181,10 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   } else if (path == "/v1/models" && is_get) {
     ctx.route = "/v1/models";
     co_await serve_models(ctx);
+  } else if (constexpr std::string_view kModel = "/v1/models/";
+             path.starts_with(kModel) && path.size() > kModel.size() && is_get) {
+    ctx.route = "/v1/models/{id}";
+    co_await serve_model(ctx, path.substr(kModel.size()));
   } else if (path == "/healthz" && is_get) {
     ctx.route = "/healthz";
     net::Response health{200, {}, "application/json", "{\"status\":\"ok\"}"};

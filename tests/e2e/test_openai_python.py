@@ -59,6 +59,14 @@ def test_models_list(client):
     assert sorted(m.id for m in client.models.list()) == ["qwen-cut", "qwen3-max"]
 
 
+def test_models_retrieve(client):
+    model = client.models.retrieve("qwen3-max")
+    assert (model.id, model.object) == ("qwen3-max", "model")
+    with pytest.raises(openai.NotFoundError) as missing:
+        client.models.retrieve("no-such-model")
+    assert missing.value.code == "model_not_found"
+
+
 def test_errors_surface_as_sdk_exceptions(client):
     with pytest.raises(openai.NotFoundError) as missing:
         client.chat.completions.create(model="no-such-model", messages=MESSAGES)

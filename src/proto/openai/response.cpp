@@ -238,6 +238,17 @@ void append_string(simdjson::dom::object object, std::string_view key, std::stri
   if (object.at_key(key).get_string().get(text) == simdjson::SUCCESS) out.append(text);
 }
 
+void append_model(std::string& out, std::string_view id, std::string_view owner,
+                  std::string_view created) {
+  out += R"({"id":)";
+  append_json_string(out, id);
+  out += R"(,"object":"model","created":)";
+  out += created;
+  out += R"(,"owned_by":)";
+  out += owner;
+  out += '}';
+}
+
 }  // namespace
 
 Usage usage_from_body(std::string_view body) {
@@ -313,15 +324,17 @@ std::string models_list(std::span<const std::string> ids, std::string_view owned
   std::string out = R"({"object":"list","data":[)";
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i > 0) out += ',';
-    out += R"({"id":)";
-    append_json_string(out, ids[i]);
-    out += R"(,"object":"model","created":)";
-    out += created_text;
-    out += R"(,"owned_by":)";
-    out += owner;
-    out += '}';
+    append_model(out, ids[i], owner, created_text);
   }
   out += "]}";
+  return out;
+}
+
+std::string model_object(std::string_view id, std::string_view owned_by, std::int64_t created) {
+  std::string owner;
+  append_json_string(owner, owned_by);
+  std::string out;
+  append_model(out, id, owner, std::to_string(created));
   return out;
 }
 

@@ -44,5 +44,8 @@ std::string with_model(std::string_view json, std::string_view model);
 // `created` is given by the caller (proto/ reads no clock); the SDKs only require an integer.
 std::string models_list(std::span<const std::string> ids, std::string_view owned_by = "sluice",
                         std::int64_t created = 0);
+// GET /v1/models/{id} body: one element of the list, {"id","object":"model","created","owned_by"}.
+std::string model_object(std::string_view id, std::string_view owned_by = "sluice",
+                         std::int64_t created = 0);
 
 }  // namespace sluice::proto

@@ -89,6 +89,13 @@ test('models list', async () => {
   assert.deepEqual(ids.sort(), ['qwen-cut', 'qwen3-max']);
 });
 
+test('models retrieve', async () => {
+  const model = await client.models.retrieve('qwen3-max');
+  assert.deepEqual([model.id, model.object], ['qwen3-max', 'model']);
+  await assert.rejects(client.models.retrieve('nope'),
+    (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found');
+});
+
 test('errors surface as SDK exception types', async () => {
   await assert.rejects(client.chat.completions.create({ model: 'nope', messages }),
     (e) => e instanceof OpenAI.NotFoundError && e.status === 404 && e.code === 'model_not_found');

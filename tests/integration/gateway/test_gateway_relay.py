@@ -111,6 +111,26 @@ def test_models_list_in_openai_shape(gateway):
         {"id": "qwen3-max", "object": "model", "created": 0, "owned_by": "sluice"}]}
 
 
+def test_a_model_is_retrieved_by_its_percent_encoded_id(tmp_path, processes, sim):
+    config = gateway_config(("sim0", sim.url, "sim-0")).replace(
+        "models: [qwen3-max]", "models: [qwen3-max, Qwen/Qwen3-8B]")
+    config += f"  - key: {KEY}-narrow\n    name: narrow\n    models: [qwen3-max]\n"
+    g = start_gateway(tmp_path, config)
+    processes.append(g)
+
+    def get(path, key=KEY):
+        return httpx.get(g.url + path, headers={"authorization": f"Bearer {key}"})
+
+    assert get("/v1/models/qwen3-max").json() == {
+        "id": "qwen3-max", "object": "model", "created": 0, "owned_by": "sluice"}
+    assert get("/v1/models/Qwen%2FQwen3-8B").json()["id"] == "Qwen/Qwen3-8B"
+    for path, key in [("/v1/models/gpt-unknown", KEY), ("/v1/models/Qwen%2FQwen3-8B", KEY + "-narrow")]:
+        missing = get(path, key)
+        assert missing.status_code == 404, path
+        assert missing.json()["error"]["code"] == "model_not_found"
+    assert get("/v1/models/qwen3-max", "sk-wrong").status_code == 401
+
+
 def test_connection_failure_fails_over_to_the_next_channel(tmp_path, processes, sim):
     dead = f"http://127.0.0.1:{free_port()}"
     g = start_gateway(tmp_path, gateway_config(("dead", dead, "x"), ("live", sim.url, "sim-0")))
