@@ -143,10 +143,21 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
       co_return AttemptResult::Retry;
     }
     // The request itself is at fault: the upstream's OpenAI-shaped answer goes back as it came.
-    net::Response response;
-    response.status = status;
-    response.body = std::move(error_body);
-    co_await reply(ctx, std::move(response));
+    // A body without an error in it (a plain-text or HTML page from a server without the route)
+    // becomes one, so the client still gets OpenAI's shape.
+    const auto& fields = ctx.upstream_error_fields;
+    if (fields.message.empty() && fields.code.empty() && fields.type.empty()) {
+      const proto::ApiError error = proto::client_error(
+          status, "Upstream channel `" + channel.config->name + "` answered " +
+                      std::to_string(status) + " to " +
+                      std::string(upstream_path(ctx.parsed.endpoint)) + " without an error body.");
+      co_await reply_error(ctx, error);
+    } else {
+      net::Response response;
+      response.status = status;
+      response.body = std::move(error_body);
+      co_await reply(ctx, std::move(response));
+    }
     result = AttemptResult::Answered;
   } else if (ctx.parsed.stream) {
     result = co_await relay_stream(ctx, call, last_error);

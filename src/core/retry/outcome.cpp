@@ -36,6 +36,17 @@ bool is_billing(const UpstreamResult& r) {
   return false;
 }
 
+// A 404 that names the model: OpenAI's model_not_found, DashScope's ModelNotFound, Anthropic's
+// not_found_error about `model`, Gemini's "models/x is not found". Any other 404 is about the
+// route (an upstream without /v1/embeddings, a chat model sent to /v1/completions): the pool can do
+// nothing about it, and taking the model out would refuse every client for it.
+bool names_missing_model(const UpstreamResult& r) {
+  if (code_is(r, "model_not_found") || code_is(r, "ModelNotFound")) return true;
+  if (!icontains(r.message, "model")) return false;
+  return code_is(r, "not_found_error") || icontains(r.message, "does not exist") ||
+         icontains(r.message, "not found");
+}
+
 OutcomeClass classify_429(const UpstreamResult& r) {
   if (code_is(r, "Throttling.BurstRate") || code_is(r, "limit_burst_rate") ||
       icontains(r.message, "rate increased too quickly")) {
@@ -75,7 +86,7 @@ OutcomeClass classify_status(const UpstreamResult& r) {
   if (is_billing(r)) return OutcomeClass::BillingOrAuth;
   if (s == 429) return classify_429(r);
   if (s == 401 || s == 403) return OutcomeClass::BillingOrAuth;
-  if (s == 404) return OutcomeClass::ModelNotFound;
+  if (s == 404 && names_missing_model(r)) return OutcomeClass::ModelNotFound;
   if (s == 408) return OutcomeClass::Timeout;
   if (s >= 400 && s < 500) return OutcomeClass::ClientError;
   if (s == 0) return OutcomeClass::Reset;

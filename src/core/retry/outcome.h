@@ -35,7 +35,7 @@ enum class OutcomeClass {
   Concurrency,    // Throttling.Concurrency: lower the account's in-flight cap
   BillingOrAuth,  // 401/403, billing codes: the channel leaves the pool until re-enabled/probed
   ClientError,    // 400 and other 4xx: the client's fault, returned as is, never retried
-  ModelNotFound,  // 404: that channel does not serve the model
+  ModelNotFound,  // 404 naming the model: that channel does not serve it (other 404s: ClientError)
   ServerError,    // 5xx
   Timeout,        // no answer in time (or 408)
   Reset,          // connection refused or reset before an answer

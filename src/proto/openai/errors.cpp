@@ -126,6 +126,10 @@ ApiError model_not_found(std::string_view model) {
 
 ApiError not_found(std::string message) { return make(404, kInvalidRequest, std::move(message)); }
 
+ApiError client_error(int status, std::string message) {
+  return make(status, kInvalidRequest, std::move(message));
+}
+
 ApiError method_not_allowed(std::string message) {
   return make(405, kInvalidRequest, std::move(message));
 }

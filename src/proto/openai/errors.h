@@ -26,6 +26,8 @@ ApiError permission_denied(std::string message);
 ApiError model_not_found(std::string_view model);
 // 404 invalid_request_error for an unknown route.
 ApiError not_found(std::string message);
+// Another 4xx `status` (an upstream's), invalid_request_error.
+ApiError client_error(int status, std::string message);
 // 405 invalid_request_error.
 ApiError method_not_allowed(std::string message);
 // 413 invalid_request_error, code request_too_large, naming the limit.

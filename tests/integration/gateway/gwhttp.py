@@ -1,5 +1,6 @@
 """Helpers for gateway tests: configuration text, requests, a recording TCP/TLS relay in front of
-`sluice sim`, a scripted upstream for timings the simulator cannot produce, and test certificates."""
+`sluice sim`, scripted upstreams for timings and pages the simulator cannot produce, and test
+certificates."""
 import asyncio
 import json
 import subprocess
@@ -168,6 +169,28 @@ class ScriptedUpstream(_LoopThread):
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
+
+
+class PageUpstream(_LoopThread):
+    """An upstream that answers every request with a 404 and a plain-text page, as nginx or a Go
+    server without the route does (or one a wrong base_url points at)."""
+
+    PAGE = b"404 page not found\n"
+
+    def __init__(self):
+        super().__init__(self._serve)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def _serve(self, reader, writer):
+        try:
+            while True:
+                await read_json_request(reader)
+                writer.write(b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\n"
+                             b"content-length: %d\r\n\r\n%s" % (len(self.PAGE), self.PAGE))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
 
 
 class SizedUpstream(_LoopThread):

@@ -13,7 +13,7 @@ import subprocess
 import httpx
 import pytest
 
-from gwhttp import KEY, MESSAGES, Relay, channel, chat, config, metrics, sse_events
+from gwhttp import KEY, MESSAGES, PageUpstream, Relay, channel, chat, config, metrics, sse_events
 from sluice_testing import SLUICE_BIN, Process, free_port, start_gateway, start_sim, wait_until
 
 
@@ -331,3 +331,17 @@ def test_sighup_names_the_settings_that_wait_for_a_restart(tmp_path, processes, 
     # The rest of the new configuration is live; the body limit is still the one it started with.
     big = {"model": "qwen3-max", "messages": [{"role": "user", "content": "x" * 4096}]}
     assert chat(g.url, big, key="sk-after-reload").status_code == 200
+
+
+def test_an_upstream_page_that_is_no_error_body_still_reaches_the_client_in_openai_shape(
+        tmp_path, processes):
+    upstream = PageUpstream()
+    processes.append(upstream)
+    g = start_gateway(tmp_path, config(channel("pages", upstream.url)))
+    processes.append(g)
+    r = chat(g.url)
+    assert r.status_code == 404
+    error = r.json()["error"]
+    assert error["type"] == "invalid_request_error"
+    assert "`pages` answered 404 to /chat/completions" in error["message"]
+    assert r.headers["x-request-id"]

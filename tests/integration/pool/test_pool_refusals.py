@@ -146,6 +146,20 @@ def test_model_not_served_by_one_channel_skips_only_that_channel(tmp_path, proce
     assert a["disabled"] is False
 
 
+def test_a_route_the_upstream_lacks_is_one_clients_404_and_the_model_stays_in_service(
+        tmp_path, processes):
+    # The sim serves no /v1/completions: its 404 is about the route, not the model.
+    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: }")
+    legacy = httpx.post(gw.url + "/v1/completions", json={"model": "qwen3-max", "prompt": "hi"},
+                        headers={"authorization": f"Bearer {KEY}"}, timeout=60)
+    assert legacy.status_code == 404
+    assert legacy.json()["error"]["code"] == "not_found"  # the upstream's own answer
+    assert sequential(gw.url, 4) == [200] * 4
+    outcomes, a = pool_state(gw)
+    assert outcomes["model_not_found"] == 0 and outcomes["client_error"] == 1
+    assert a["models"][0]["unavailable_seconds"] == 0
+
+
 @pytest.mark.parametrize("fault", ["error_5xx: 1", "reset: 1"])
 def test_server_errors_fail_over_and_open_the_breaker(tmp_path, processes, fault):
     sim, gw = start_pair(tmp_path, processes,

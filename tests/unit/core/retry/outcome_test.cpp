@@ -155,6 +155,29 @@ TEST(Classify, NotFoundIsModelNotFoundAndRetryable) {
   EXPECT_TRUE(c.retryable);
 }
 
+TEST(Classify, ANotFoundThatNamesTheModelIsModelNotFoundWhateverItsCode) {
+  EXPECT_EQ(classify(error(404, "ModelNotFound", "", "Model not exist.")).outcome,
+            OutcomeClass::ModelNotFound);
+  EXPECT_EQ(classify(error(404, "", "not_found_error", "model: claude-9")).outcome,
+            OutcomeClass::ModelNotFound);
+  EXPECT_EQ(
+      classify(error(404, "", "", "models/gemini-9 is not found for API version v1beta")).outcome,
+      OutcomeClass::ModelNotFound);
+}
+
+TEST(Classify, ANotFoundForTheRouteIsTheClientsAndLeavesThePoolAlone) {
+  for (const auto& r :
+       {error(404, "not_found", "invalid_request_error", "Not found: /v1/completions"),
+        error(404, "", "invalid_request_error",
+              "This is a chat model and not supported in the v1/completions endpoint. Did you "
+              "mean to use v1/chat/completions?"),
+        error(404, "", "", "")}) {  // no error body at all: a server without the route
+    const auto c = classify(r);
+    EXPECT_EQ(c.outcome, OutcomeClass::ClientError) << r.message;
+    EXPECT_FALSE(c.retryable) << r.message;
+  }
+}
+
 TEST(Classify, ServerErrorsAndTransportFailures) {
   EXPECT_EQ(classify(error(500, "", "server_error", "")).outcome, OutcomeClass::ServerError);
   EXPECT_EQ(classify(error(503, "", "", "overloaded")).outcome, OutcomeClass::ServerError);
