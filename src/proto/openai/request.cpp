@@ -50,16 +50,17 @@ ApiError missing(const std::string& param) {
 // The members of `object` named in `names`, in their order, or nullopt for a name no member
 // has. One walk over the members for all the names, where at_key() walks them once per name (ten
 // walks for a chat request of one message). Of two members with one name the last wins, as in
-// the JSON parsers of Python and Go that upstreams answer with: the request is then admitted,
-// routed and billed as the upstream will read it (at_key() took the first, so that
-// {"model":"cheap","model":"dear"} was billed as the cheap model and served as the dear one).
+// the JSON parsers of Python and Go; `repeated`, when given, is set to the index of a name that
+// two members share.
 template <std::size_t N>
-std::array<std::optional<element>, N> members_named(simdjson::dom::object object,
-                                                    const std::array<std::string_view, N>& names) {
+std::array<std::optional<element>, N> members_named(
+    simdjson::dom::object object, const std::array<std::string_view, N>& names,
+    std::optional<std::size_t>* repeated = nullptr) {
   std::array<std::optional<element>, N> found;
   for (const auto member : object) {
     for (std::size_t i = 0; i < N; ++i) {
       if (member.key == names[i]) {
+        if (found[i] && repeated && !*repeated) *repeated = i;
         found[i] = member.value;
         break;
       }
@@ -283,7 +284,18 @@ std::variant<ParsedRequest, ApiError> parse_request(Endpoint endpoint, std::stri
   }
   ParsedRequest request;
   request.endpoint = endpoint;
-  const TopMembers top = members_named(object, kTopNames);
+  // A parameter the gateway decides on (the model it admits, routes and bills; whether it
+  // streams) must be named once: upstream parsers disagree on which of two members wins (Python's
+  // and Go's take the last, others the first), and where they differ from the gateway, a key
+  // could be billed for one model and served another. No SDK sends two.
+  std::optional<std::size_t> repeated;
+  const TopMembers top = members_named(object, kTopNames, &repeated);
+  if (repeated) {
+    const std::string name(kTopNames[*repeated]);
+    return invalid_request("Duplicate parameter '" + name +
+                               "': the request body names it more than once. Send it once.",
+                           name, "duplicate_parameter");
+  }
   const auto model = unless_null(top[kModel]);
   if (!model) return missing("model");
   std::string_view model_name;

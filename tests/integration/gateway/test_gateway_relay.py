@@ -93,6 +93,9 @@ def test_request_errors_are_openai_shaped_and_server_keeps_serving(gateway):
     assert bad_json.json()["error"]["type"] == "invalid_request_error"
     no_model = httpx.post(gateway.url + "/v1/chat/completions", headers=h, json={"messages": MESSAGES})
     assert no_model.status_code == 400 and no_model.json()["error"]["param"] == "model"
+    twice = httpx.post(gateway.url + "/v1/chat/completions", headers=h,
+                       content=b'{"model":"qwen-max","messages":[],"model":"qwen3-max"}')
+    assert twice.status_code == 400 and twice.json()["error"]["code"] == "duplicate_parameter"
     unknown = chat(gateway.url, {"model": "gpt-unknown", "messages": MESSAGES})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "model_not_found"
     huge = httpx.post(gateway.url + "/v1/chat/completions", headers=h,

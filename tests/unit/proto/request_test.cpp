@@ -49,23 +49,33 @@ TEST(ParseRequestTest, ReadsChatFields) {
   EXPECT_EQ(r.messages[2].content, "");
 }
 
-// Upstreams parse with Python's or Go's JSON, where the last of two members of one name wins; the
-// gateway must read the request as they will, or it would admit and bill one model while the
-// upstream serves another.
-TEST(ParseRequestTest, OfTwoMembersWithOneNameTheLastWinsAsUpstreamsReadThem) {
-  const ParsedRequest r = parse_ok(
-      Endpoint::ChatCompletions,
-      R"({"model":"cheap","stream":false,"messages":[{"role":"user","content":"a","content":"b"}],)"
-      R"("model":"dear","stream":true,"stream_options":{"include_usage":false,"include_usage":true}})");
-  EXPECT_EQ(r.model, "dear");
-  EXPECT_TRUE(r.stream);
+// A parameter the gateway admits, routes and bills by must be named once: upstream parsers
+// disagree on which of two members wins, so the gateway could bill one model while the upstream
+// serves another.
+TEST(ParseRequestTest, AParameterTheGatewayDecidesOnNamedTwiceIsRefused) {
+  for (const auto& [body, param] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"model":"cheap","messages":[{"role":"user","content":"a"}],"model":"dear"})",
+            "model"},
+           {R"({"model":"m","model":null,"messages":[]})", "model"},
+           {R"({"model":"m","stream":false,"messages":[],"stream":true})", "stream"},
+           {R"({"model":"m","messages":[],"max_tokens":1,"max_tokens":9000})", "max_tokens"}}) {
+    const ApiError e = parse_error(Endpoint::ChatCompletions, body);
+    EXPECT_EQ(e.status, 400) << body;
+    EXPECT_EQ(e.param, param) << body;
+    EXPECT_EQ(e.code, "duplicate_parameter") << body;
+  }
+}
+
+// Inside a message, where only token estimates depend on it, the last of two members wins, as
+// in the JSON parsers of Python and Go that upstreams answer with.
+TEST(ParseRequestTest, InsideAMessageTheLastOfTwoMembersWins) {
+  const ParsedRequest r =
+      parse_ok(Endpoint::ChatCompletions,
+               R"({"model":"m","messages":[{"role":"user","content":"a","content":"b"}],)"
+               R"("stream":true,"stream_options":{"include_usage":false,"include_usage":true}})");
   EXPECT_TRUE(r.client_wants_usage);
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_EQ(r.messages[0].content, "b");
-  // A later null is the member's value too: the model is then missing.
-  EXPECT_EQ(
-      parse_error(Endpoint::ChatCompletions, R"({"model":"m","messages":[],"model":null})").param,
-      "model");
 }
 
 TEST(ParseRequestTest, DefaultsWhenOptionalFieldsAbsentOrNull) {
