@@ -29,12 +29,6 @@ net::Response store_failure(const ports::StoreError& error) {
   return error_answer(proto::server_error("Storage failed: " + error.message));
 }
 
-std::string_view bearer(const net::Request& request) {
-  constexpr std::string_view kBearer = "Bearer ";
-  std::string_view header = request.header("authorization");
-  return header.starts_with(kBearer) ? header.substr(kBearer.size()) : std::string_view{};
-}
-
 // The created key's record with its plaintext added: the only answer that ever carries a key.
 std::string created_json(const ports::CreatedKey& created, ports::UnixMillis now) {
   std::string body = store::key_json(created.record, now);
@@ -82,7 +76,7 @@ net::Response AdminApi::answer(const net::Request& request) {
     return error_answer(
         proto::not_found("The admin API is off: set admin_token (or SLUICE_ADMIN_TOKEN)."));
   }
-  const std::string_view given = bearer(request);
+  const std::string_view given = net::bearer_token(request.header("authorization"));
   // Digests of equal length, compared in constant time: no timing reveals a prefix of the token.
   if (given.empty() || !store::constant_time_equal(store::hash_key(given), token_hash_)) {
     return error_answer(proto::invalid_api_key(

@@ -95,7 +95,8 @@ void append_fields(std::string& out, const Range& headers) {
 }  // namespace
 
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          const Headers& headers, BodyFraming framing, bool keep_alive) {
+                          const Headers& headers, BodyFraming framing, bool keep_alive,
+                          bool http10_client) {
   out += "HTTP/1.1 ";
   append_number(out, static_cast<std::size_t>(status));
   out += ' ';
@@ -107,12 +108,16 @@ void append_response_head(std::string& out, int status, std::string_view content
   append_fields(out, headers);
   if (framing.chunked) {
     out += "Transfer-Encoding: chunked\r\n";
-  } else {
+  } else if (!framing.until_close) {
     out += "Content-Length: ";
     append_number(out, framing.content_length);
     out += "\r\n";
   }
-  if (!keep_alive) out += "Connection: close\r\n";
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (http10_client) {
+    out += "Connection: keep-alive\r\n";
+  }
   out += "\r\n";
 }
 

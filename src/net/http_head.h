@@ -16,14 +16,20 @@ namespace sluice::net {
 // How the body after a head is framed.
 struct BodyFraming {
   bool chunked = false;
-  std::size_t content_length = 0;  // when not chunked
+  std::size_t content_length = 0;  // when neither chunked nor until_close
+  // No length at all: the body ends when the connection closes. An HTTP/1.0 client's stream,
+  // since such a client does not know chunked framing.
+  bool until_close = false;
 };
 
 // Appends "HTTP/1.1 <status> <reason>", Content-Type, `headers`, the framing and Connection to
 // `out`, ending with the blank line. Headers whose name or value could break the framing (CR, LF,
-// an empty name) are left out: they can only come from a bug, and must not split the answer.
+// an empty name) are left out: they can only come from a bug, and must not split the answer. An
+// HTTP/1.0 client (`http10_client`) is told when the connection stays open: for it, closing is the
+// default.
 void append_response_head(std::string& out, int status, std::string_view content_type,
-                          const Headers& headers, BodyFraming framing, bool keep_alive);
+                          const Headers& headers, BodyFraming framing, bool keep_alive,
+                          bool http10_client = false);
 
 // A request target given in two pieces, the upstream's base path and the endpoint's path, so that
 // no string is built to join them.

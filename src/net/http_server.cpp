@@ -5,6 +5,7 @@
 #include "net/http_head.h"
 #include "net/message_io.h"
 #include "net/message_readers.h"
+#include "net/request_id.h"
 #include "net/simple_head.h"
 #include "net/transport_errors.h"
 
@@ -89,17 +90,27 @@ bool invite_body(tcp::socket& socket, const Request& request) {
 // A set of connections owned by one event loop; only touched from that loop's thread.
 using ConnectionSet = std::unordered_set<Connection*>;
 
+// What the request being answered says about the answer's form.
+struct AnswerForm {
+  bool http10 = false;     // an HTTP/1.0 client, which knows no chunked framing
+  bool head_only = false;  // a HEAD request: the head alone, with the length the body would have
+};
+
 class SocketResponseWriter final : public ResponseWriter {
  public:
-  SocketResponseWriter(Connection& conn, bool keep_alive, std::chrono::milliseconds write_timeout)
-      : conn_(conn), keep_alive_(keep_alive), write_timeout_(write_timeout) {}
+  SocketResponseWriter(Connection& conn, bool keep_alive, std::chrono::milliseconds write_timeout,
+                       AnswerForm form = {})
+      : conn_(conn), keep_alive_(keep_alive), form_(form), write_timeout_(write_timeout) {}
 
   awaitable<bool> send(Response response) override {
     conn_.out.clear();
     append_response_head(conn_.out, response.status, response.content_type, response.headers,
-                         {.chunked = false, .content_length = response.body.size()}, keep_alive_);
+                         {.chunked = false, .content_length = response.body.size()}, keep_alive_,
+                         form_.http10);
     started_ = true;
-    std::array<asio::const_buffer, 2> message{asio::buffer(conn_.out), asio::buffer(response.body)};
+    std::array<asio::const_buffer, 2> message{
+        asio::buffer(conn_.out),
+        asio::buffer(response.body.data(), form_.head_only ? 0 : response.body.size())};
     const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_timeout_);
     finished_ = !ec;
     co_return !ec;
@@ -109,7 +120,11 @@ class SocketResponseWriter final : public ResponseWriter {
     headers.push_back({"cache-control", "no-cache"});
     // Held back until the first chunk: one write instead of two for the head and the first event.
     conn_.out.clear();
-    append_response_head(conn_.out, status, content_type, headers, {.chunked = true}, keep_alive_);
+    // An HTTP/1.0 client gets the events as they come, and the connection's end ends them.
+    if (form_.http10) keep_alive_ = false;
+    append_response_head(conn_.out, status, content_type, headers,
+                         {.chunked = !form_.http10, .until_close = form_.http10}, keep_alive_,
+                         form_.http10);
     started_ = true;
     streaming_ = true;
     co_return true;
@@ -125,7 +140,7 @@ class SocketResponseWriter final : public ResponseWriter {
   awaitable<bool> finish(std::string_view last_data) override {
     if (!streaming_) co_return false;
     if (!last_data.empty()) append_chunk(last_data);
-    conn_.out += "0\r\n\r\n";
+    if (!form_.http10) conn_.out += "0\r\n\r\n";
     const bool ok = co_await send_frame();
     streaming_ = false;
     finished_ = ok;
@@ -172,9 +187,14 @@ class SocketResponseWriter final : public ResponseWriter {
  private:
   Connection& conn_;
   bool keep_alive_;
+  AnswerForm form_;
   // Chunked framing by hand: the head (before the first chunk), the chunk size line, the data and
-  // its CRLF go out in one write.
+  // its CRLF go out in one write. (The bare data for an HTTP/1.0 client.)
   void append_chunk(std::string_view data) {
+    if (form_.http10) {
+      conn_.out.append(data);
+      return;
+    }
     char size[2 * sizeof(std::size_t)];
     const auto [end, ec] = std::to_chars(size, size + sizeof(size), data.size(), 16);
     conn_.out.append(size, end);
@@ -368,6 +388,7 @@ awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beas
     answer = error_response(TransportError::MalformedRequest, 0);
   }
   if (!answer) co_return;  // the peer closed or reset: nobody to answer
+  answer->headers.push_back({"x-request-id", new_request_id()});  // as every answer has one
   SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
   co_await writer.send(std::move(*answer));
 }
@@ -397,15 +418,16 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     parser.body_limit(options.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     // The read deadline only shuts the receiving side, so the pending read ends and a 408 can
-    // still go out. An idle keep-alive connection may wait longer than a started request may take.
-    deadline.set(first ? options.request_timeout : options.idle_timeout,
+    // still go out. An idle keep-alive connection may wait longer than a started request may
+    // take: from its first byte (here, or when it arrives below), a request has request_timeout.
+    bool request_started = first || buffer.size() != 0;
+    deadline.set(request_started ? options.request_timeout : options.idle_timeout,
                  Deadline::Action::ShutdownReceive);
-    // Once the head is in, the request has request_timeout to finish, and a client that waits
-    // for leave to send its body is given it. False when that could not be said whole.
+    // Once the head is in, a client that waits for leave to send its body is given it. False when
+    // that could not be said whole.
     const auto head_arrived = [&](bool body_pending) {
       if (conn.busy) return true;
       conn.busy = true;
-      if (!first) deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
       return !body_pending || invite_body(conn.socket, request);
     };
     std::optional<SimpleHead> simple;
@@ -443,6 +465,10 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
       }
       rec = co_await read_more(conn.socket, buffer, parser);
       if (rec) break;
+      if (!request_started) {
+        request_started = true;
+        deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
+      }
     }
     const bool timed_out = deadline.fired();
     deadline.clear();
@@ -457,7 +483,9 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     conn.busy = true;
     first = false;
     const bool keep_alive = (simple ? simple->keep_alive : parser.keep_alive()) && !stopping.load();
-    SocketResponseWriter writer{conn, keep_alive, options.idle_timeout};
+    const AnswerForm form{.http10 = !simple && parser.version() < 11,
+                          .head_only = request.method == "HEAD"};
+    SocketResponseWriter writer{conn, keep_alive, options.idle_timeout, form};
     in_flight.fetch_add(1);
     try {
       co_await handler(request, writer);

@@ -40,6 +40,19 @@ constexpr bool same_name(std::string_view a, std::string_view b) {
 // Case-insensitive look-up; an absent header reads as "".
 std::string_view find_header(const Headers& headers, std::string_view name);
 
+// The token of an Authorization value in the Bearer scheme (its name in any case, then one or
+// more spaces: RFC 9110 11.4), or "" for any other value.
+constexpr std::string_view bearer_token(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() ||
+      !same_name(authorization.substr(0, kScheme.size()), kScheme) ||
+      authorization[kScheme.size()] != ' ') {
+    return {};
+  }
+  const std::size_t token = authorization.find_first_not_of(' ', kScheme.size());
+  return token == std::string_view::npos ? std::string_view{} : authorization.substr(token);
+}
+
 // Stores field `index` of `headers` (one past the end at most), its name lower-cased, reusing the
 // strings a previous message on the connection left there.
 void store_field(Headers& headers, std::size_t index, std::string_view name,

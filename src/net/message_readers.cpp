@@ -38,11 +38,21 @@ void RequestReader::on_request_impl(boost::beast::http::verb, string_view method
 
 void RequestReader::on_field_impl(boost::beast::http::field field, string_view name,
                                   string_view value, error_code&) {
+  if (field == boost::beast::http::field::transfer_encoding) transfer_encoding_ = true;
   if (skipped(field)) return;
   store_field(out_.headers, fields_++, name, value);
 }
 
-void RequestReader::on_header_impl(error_code&) { out_.headers.resize(fields_); }
+void RequestReader::on_header_impl(error_code& ec) {
+  // A request whose last transfer coding is not chunked has no length the server can know
+  // (RFC 9112 6.3): Beast would read it as bodiless and the body as the next request, which a
+  // proxy in front that framed it otherwise would let smuggle a request past it.
+  if (transfer_encoding_ && !chunked()) {
+    ec = boost::beast::http::error::bad_transfer_encoding;
+    return;
+  }
+  out_.headers.resize(fields_);
+}
 
 void RequestReader::on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) {
   if (length) out_.body.reserve(static_cast<std::size_t>(*length));  // within body_limit

@@ -38,6 +38,7 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   Request& out_;
   std::size_t fields_ = 0;
   int version_ = 0;
+  bool transfer_encoding_ = false;
 };
 
 // Reads a response: the status into the reader, the headers (names lower-cased, the same fields

@@ -4,8 +4,6 @@
 namespace sluice::pipeline {
 namespace {
 
-constexpr std::string_view kBearer = "Bearer ";
-
 // The gateway is open (every caller passes) only while no key exists anywhere: none in the
 // configuration and none in the store. Warned about at start-up.
 bool gateway_is_open(RequestContext& ctx) {
@@ -16,11 +14,9 @@ bool gateway_is_open(RequestContext& ctx) {
 }  // namespace
 
 std::optional<proto::ApiError> authenticate(RequestContext& ctx) {
-  std::string_view header = ctx.request.header("authorization");
-  const bool has_bearer =
-      header.size() > kBearer.size() && header.substr(0, kBearer.size()) == kBearer;
+  const std::string_view presented = net::bearer_token(ctx.request.header("authorization"));
+  const bool has_bearer = !presented.empty();
   if (has_bearer) {
-    const std::string_view presented = header.substr(kBearer.size());
     const auto& keys = ctx.runtime->keys;
     if (auto it = keys.find(std::string(presented)); it != keys.end()) {
       ctx.key = it->second;

@@ -1,6 +1,7 @@
 #include "pipeline/gateway.h"
 
 #include "core/retry/retry_budget.h"
+#include "net/request_id.h"
 #include "pipeline/context.h"
 #include "pipeline/key_phases.h"
 #include "pipeline/phases.h"
@@ -28,16 +29,7 @@ std::string request_id_for(const net::Request& request) {
       std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
     return std::string(given);
   }
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  // "req_" and 24 hex digits, written by hand: this runs for every request.
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "req_";
-  id.resize(4 + 24);
-  std::uint64_t high = rng();
-  std::uint64_t low = rng() & 0xffffffffu;
-  for (int i = 15; i >= 0; --i, high >>= 4) id[4 + static_cast<std::size_t>(i)] = kHex[high & 0xf];
-  for (int i = 7; i >= 0; --i, low >>= 4) id[20 + static_cast<std::size_t>(i)] = kHex[low & 0xf];
-  return id;
+  return net::new_request_id();
 }
 
 // Retries after a refusal by the upstream: another channel at once for a refusal that concerns
@@ -163,7 +155,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   ctx.request_id = request_id_for(request);
   ctx.keyed.services = keys_;
   std::string_view path = request.path();
-  const bool is_get = request.method == "GET";
+  const bool is_get = request.method == "GET" || request.method == "HEAD";  // HEAD: no body
   const bool is_post = request.method == "POST";
   if (auto endpoint = api_endpoint(path)) {
     ctx.route = std::string(path);

@@ -25,19 +25,6 @@ net::Response json(int status, net::Headers headers, std::string body) {
   return {status, std::move(headers), "application/json", std::move(body)};
 }
 
-// "Bearer <key>" → <key>; the scheme is case-insensitive.
-std::string_view bearer_key(const net::Request& req) {
-  std::string_view auth = req.header("authorization");
-  if (auth.size() < 7) return {};
-  for (std::size_t i = 0; i < 6; ++i) {
-    if ((auth[i] | 0x20) != "bearer"[i]) return {};
-  }
-  if (auth[6] != ' ') return {};
-  auth.remove_prefix(7);
-  while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
-  return auth;
-}
-
 struct Route {
   std::size_t account = 0;
   std::size_t model = 0;
@@ -50,7 +37,7 @@ awaitable<bool> authenticate(Simulator& sim, const net::Request& req, net::Respo
                              Route& route) {
   route.request_id = sim.next_request_id();
   route.headers.push_back({"x-request-id", route.request_id});
-  std::optional<std::size_t> account = sim.find_account(bearer_key(req));
+  std::optional<std::size_t> account = sim.find_account(net::bearer_token(req.header("authorization")));
   if (account) {
     route.account = *account;
     co_return true;

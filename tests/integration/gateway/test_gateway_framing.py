@@ -106,6 +106,90 @@ def test_a_client_that_leaves_mid_body_gets_no_answer_and_the_server_keeps_servi
     assert chat(gateway.url).status_code == 200
 
 
+def read_answer(s):
+    """One content-length framed answer from a connection that stays open: (status line,
+    headers, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    fields = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    while len(body) < int(fields["content-length"]):
+        body += s.recv(65536)
+    return lines[0], fields, body
+
+
+def test_a_transfer_coding_other_than_chunked_is_refused_and_its_body_never_read_as_a_request(
+        gateway):
+    # RFC 9112 6.3: no length can be known. Read as bodiless, the body would be a second request
+    # that a proxy in front, framing the first otherwise, never saw.
+    smuggled = (f"GET /v1/models HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {KEY}\r\n"
+                "Connection: close\r\n\r\n").encode()
+    for coding in (b"gzip", b"identity", b"chunked, gzip"):
+        with connect(gateway.url) as s:
+            s.sendall(b"POST /v1/embeddings HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: " +
+                      coding + b"\r\n\r\n" + smuggled)
+            answers = answers_in(read_until_closed(s))
+        assert [status for status, _, _ in answers] == ["HTTP/1.1 400 Bad Request"], coding
+        assert answers[0][1]["x-request-id"].startswith("req_")  # HTTP-layer answers have one too
+
+
+def test_a_stream_to_an_http_1_0_client_is_unframed_and_ends_with_the_connection(gateway):
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES, "stream": True}).encode()
+    with connect(gateway.url) as s:
+        s.sendall((f"POST /v1/chat/completions HTTP/1.0\r\nAuthorization: Bearer {KEY}\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+        answer = read_until_closed(s)
+    head, _, events = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"transfer-encoding" not in head.lower() and b"content-length" not in head.lower()
+    assert events.startswith(b"data: {") and events.endswith(b"data: [DONE]\n\n"), events[:80]
+
+
+def test_an_http_1_0_client_that_asks_to_keep_the_connection_is_told_it_is_kept(gateway):
+    with connect(gateway.url) as s:
+        for _ in range(2):
+            s.sendall(b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            status, fields, body = read_answer(s)
+            assert status == "HTTP/1.1 200 OK" and fields["connection"] == "keep-alive"
+            assert json.loads(body) == {"status": "ok"}
+
+
+def test_a_head_request_gets_the_head_alone_and_the_connection_stays_in_step(gateway):
+    with connect(gateway.url) as s:
+        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += s.recv(65536)
+        head, _, rest = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Length: 15" in head
+        # Were the body sent after the head, it would be read as the start of the next answer.
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+        status, _, body = read_answer(s)
+        assert rest == b"" and status == "HTTP/1.1 200 OK" and json.loads(body) == {"status": "ok"}
+
+
+def test_a_later_request_on_a_kept_connection_has_request_timeout_from_its_first_byte(
+        tmp_path, processes):
+    # request_timeout 500ms, idle_timeout left at 120 s: the half-sent head must meet the former.
+    g = start_gateway(tmp_path, config(channel("sim0", "http://127.0.0.1:9"),
+                                       extra="request_timeout: 500ms\n"))
+    processes.append(g)
+    with connect(g.url) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+        assert read_answer(s)[0] == "HTTP/1.1 200 OK"
+        s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n")
+        status, _, body = read_answer(s)  # the socket's own timeout (10 s) fails the test
+    assert status == "HTTP/1.1 408 Request Timeout", body
+
+
+def test_the_bearer_scheme_is_matched_in_any_case(gateway):
+    for scheme in ("bearer", "BEARER", "Bearer "):
+        r = chat(gateway.url, headers={"authorization": f"{scheme} {KEY}"})
+        assert r.status_code == 200, scheme
+
+
 def gateway_before(upstream, tmp_path, processes, extra=""):
     processes.append(upstream)
     g = start_gateway(tmp_path, config(channel("sized", upstream.url), extra=extra))

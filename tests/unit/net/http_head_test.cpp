@@ -31,6 +31,29 @@ TEST(ResponseHeadTest, ChunkedAndClosingAnswer) {
             "\r\n");
 }
 
+TEST(ResponseHeadTest, AnHttp10ClientIsToldTheConnectionStaysOpenAndStreamsToItsEnd) {
+  std::string kept;
+  append_response_head(kept, 200, "", {}, {.content_length = 2}, /*keep_alive=*/true,
+                       /*http10_client=*/true);
+  EXPECT_EQ(kept, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\n");
+  std::string stream;
+  append_response_head(stream, 200, "text/event-stream", {}, {.until_close = true},
+                       /*keep_alive=*/false, /*http10_client=*/true);
+  EXPECT_EQ(stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+}
+
+TEST(BearerTokenTest, TheSchemeInAnyCaseThenOneOrMoreSpaces) {
+  EXPECT_EQ(bearer_token("Bearer sk-1"), "sk-1");
+  EXPECT_EQ(bearer_token("bearer sk-1"), "sk-1");
+  EXPECT_EQ(bearer_token("BEARER   sk-1"), "sk-1");
+  EXPECT_EQ(bearer_token("Bearer"), "");
+  EXPECT_EQ(bearer_token("Bearer "), "");
+  EXPECT_EQ(bearer_token("Bearersk-1"), "");
+  EXPECT_EQ(bearer_token("Basic c2s6MQ=="), "");
+  EXPECT_EQ(bearer_token(""), "");
+}
+
 TEST(ResponseHeadTest, HeadersThatCouldSplitTheHeadAreLeftOut) {
   std::string out;
   const Headers headers{{"x-ok", "1"},
