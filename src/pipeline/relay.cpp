@@ -130,8 +130,13 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
         saw_done = saw_done || info.done;
         if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
-        if (rename && !info.done) {
-          out.add("data: " + proto::with_model(event->data, ctx.served_model) + "\n\n");
+        // Some upstreams put the usage asked for on the last chunk with choices: it goes too.
+        const bool strip_usage = info.usage.known && !ctx.parsed.client_wants_usage;
+        if (strip_usage || (rename && !info.done)) {
+          std::string data =
+              strip_usage ? proto::without_usage(event->data) : std::string(event->data);
+          if (rename && !info.done) data = proto::with_model(data, ctx.served_model);
+          out.add("data: " + data + "\n\n");
           continue;
         }
       }

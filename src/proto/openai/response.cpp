@@ -316,6 +316,25 @@ std::string with_model(std::string_view json_text, std::string_view model) {
   return json::apply(json_text, edits);
 }
 
+std::string without_usage(std::string_view json_text) {
+  const std::size_t open = json::skip_ws(json_text, 0);
+  std::vector<json::Member> members;
+  if (!json::members(json_text, open, members)) return std::string(json_text);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (!json::key_equals(members[i].key, "usage")) continue;
+    // The member and one comma: the one before it, or (for the first member) the one after.
+    const std::size_t key_quote =
+        static_cast<std::size_t>(members[i].key.data() - json_text.data()) - 1;
+    std::size_t begin = i > 0 ? members[i - 1].value_end : key_quote;
+    std::size_t end = members[i].value_end;
+    if (i == 0 && members.size() > 1) {
+      end = static_cast<std::size_t>(members[1].key.data() - json_text.data()) - 1;
+    }
+    return json::apply(json_text, {json::Edit{begin, end, {}}});
+  }
+  return std::string(json_text);
+}
+
 std::string models_list(std::span<const std::string> ids, std::string_view owned_by,
                         std::int64_t created) {
   std::string owner;

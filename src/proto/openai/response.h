@@ -40,6 +40,11 @@ void append_delta_text(std::string_view data, std::string& out);
 // it). Returns the input unchanged if it has no top-level model field or is not a JSON object.
 std::string with_model(std::string_view json, std::string_view model);
 
+// The object without its top-level "usage" member (and one comma), every other byte as sent; the
+// input unchanged when it has none or is not a JSON object. For a stream's chunk that carries both
+// choices and the usage the gateway asked for, to a client that did not ask for it.
+std::string without_usage(std::string_view json);
+
 // GET /v1/models body: {"object":"list","data":[{"id","object":"model","created","owned_by"}]}.
 // `created` is given by the caller (proto/ reads no clock); the SDKs only require an integer.
 std::string models_list(std::span<const std::string> ids, std::string_view owned_by = "sluice",

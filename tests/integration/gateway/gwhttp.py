@@ -142,10 +142,13 @@ async def read_json_request(reader):
 
 class ScriptedUpstream(_LoopThread):
     """An OpenAI-like upstream that sends the SSE response head at once and the events only after
-    `first_event_delay` seconds: a model that accepted the request and is still thinking."""
+    `first_event_delay` seconds: a model that accepted the request and is still thinking. With
+    `usage_on_last`, the usage a request asks for (stream_options.include_usage) rides on the last
+    chunk with choices, as some OpenAI-compatible servers send it, not on a chunk of its own."""
 
-    def __init__(self, first_event_delay):
+    def __init__(self, first_event_delay, usage_on_last=False):
         self.first_event_delay = first_event_delay
+        self.usage_on_last = usage_on_last
         super().__init__(self._serve)
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -158,11 +161,16 @@ class ScriptedUpstream(_LoopThread):
                 await writer.drain()
                 await asyncio.sleep(self.first_event_delay)  # the behaviour under test
                 events = b""
+                wants_usage = (request.get("stream_options") or {}).get("include_usage")
                 for piece in ["Hel", "lo"]:
                     chunk = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 0,
                              "model": request["model"],
                              "choices": [{"index": 0, "delta": {"content": piece},
                                           "finish_reason": None}]}
+                    if piece == "lo" and self.usage_on_last and wants_usage:
+                        chunk["choices"][0]["finish_reason"] = "stop"
+                        chunk["usage"] = {"prompt_tokens": 5, "completion_tokens": 2,
+                                          "total_tokens": 7}
                     events += b"data: " + json.dumps(chunk).encode() + b"\n\n"
                 events += b"data: [DONE]\n\n"
                 writer.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(events), events))

@@ -13,7 +13,8 @@ import subprocess
 import httpx
 import pytest
 
-from gwhttp import KEY, MESSAGES, PageUpstream, Relay, channel, chat, config, metrics, sse_events
+from gwhttp import (KEY, MESSAGES, PageUpstream, Relay, ScriptedUpstream, channel, chat, config,
+                    metrics, sse_events)
 from sluice_testing import SLUICE_BIN, Process, free_port, start_gateway, start_sim, wait_until
 
 
@@ -345,3 +346,28 @@ def test_an_upstream_page_that_is_no_error_body_still_reaches_the_client_in_open
     assert error["type"] == "invalid_request_error"
     assert "`pages` answered 404 to /chat/completions" in error["message"]
     assert r.headers["x-request-id"]
+
+
+def test_usage_on_a_chunk_with_choices_reaches_only_a_client_that_asked_for_it(tmp_path,
+                                                                              processes):
+    upstream = ScriptedUpstream(first_event_delay=0, usage_on_last=True)
+    processes.append(upstream)
+    g = start_gateway(tmp_path, config(channel("last", upstream.url)))
+    processes.append(g)
+    stream = {"model": "qwen3-max", "messages": MESSAGES, "stream": True}
+    for asked in (False, True):
+        body = {**stream, "stream_options": {"include_usage": True}} if asked else stream
+        r = chat(g.url, body, headers={"x-request-id": f"usage-asked-{asked}"})
+        chunks = [json.loads(e) for e in sse_events(r.text) if e != "[DONE]"]
+        assert "".join(c["choices"][0]["delta"]["content"] for c in chunks) == "Hello"
+        usages = [c["usage"] for c in chunks if c.get("usage")]
+        assert usages == ([{"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}]
+                          if asked else [])
+        assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+    # Either way the gateway counted the upstream's usage (the access log's tokens).
+    def logged():
+        lines = [json.loads(line) for line in g.output().splitlines() if '"usage-asked-' in line]
+        return len(lines) == 2 and all(line["completion_tokens"] == 2 for line in lines)
+
+    wait_until(logged, timeout=10)

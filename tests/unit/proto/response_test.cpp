@@ -142,6 +142,22 @@ TEST(AppendDeltaTextTest, NothingFromDoneNullContentOrGarbage) {
   EXPECT_EQ(out, "");
 }
 
+TEST(WithoutUsageTest, RemovesTheTopLevelMemberAndOneCommaWhereverItIs) {
+  EXPECT_EQ(without_usage(R"({"id":"x","choices":[{"usage":1}],"usage":{"total_tokens":3}})"),
+            R"({"id":"x","choices":[{"usage":1}]})");
+  EXPECT_EQ(without_usage(R"({"usage":{"a":1}, "id":"x","model":"m"})"),
+            R"({"id":"x","model":"m"})");
+  EXPECT_EQ(without_usage(R"({"id":"x", "usage":null ,"model":"m"})"),
+            R"({"id":"x" ,"model":"m"})");
+  EXPECT_EQ(without_usage(R"({"usage":{}})"), "{}");
+}
+
+TEST(WithoutUsageTest, UnchangedWithoutUsageOrWhenNotAnObject) {
+  EXPECT_EQ(without_usage(R"({"id":"x","choices":[]})"), R"({"id":"x","choices":[]})");
+  EXPECT_EQ(without_usage("[DONE]"), "[DONE]");
+  EXPECT_EQ(without_usage(R"({"usage":{},)"), R"({"usage":{},)");
+}
+
 TEST(WithModelTest, ReplacesTopLevelModelOnly) {
   EXPECT_EQ(
       with_model(R"({"id":"x","choices":[{"model":"inner"}],"model":"qwen-plus","usage":null})",
