@@ -87,6 +87,14 @@ bool invite_body(tcp::socket& socket, const Request& request) {
   return sent == 0 || sent == kContinue.size();
 }
 
+// RFC 9112 3.2: an HTTP/1.1 request names its host exactly once (a server must refuse one that
+// does not, or two parties behind each other could route it to different hosts).
+bool names_one_host(const Headers& headers) {
+  int hosts = 0;
+  for (const Header& h : headers) hosts += h.name == "host";  // names are stored lower-case
+  return hosts == 1;
+}
+
 // A set of connections owned by one event loop; only touched from that loop's thread.
 using ConnectionSet = std::unordered_set<Connection*>;
 
@@ -216,6 +224,15 @@ class SocketResponseWriter final : public ResponseWriter {
   bool finished_ = false;
   bool aborted_ = false;
 };
+
+// Sends an answer the server gives by itself (bad framing, a limit, a timeout); the connection
+// then closes.
+awaitable<void> send_refusal(Connection& conn, TransportError error, std::size_t limit) {
+  Response answer = error_response(error, limit);
+  answer.headers.push_back({"x-request-id", new_request_id()});  // as every answer has one
+  SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
+  co_await writer.send(std::move(answer));
+}
 
 }  // namespace
 
@@ -376,21 +393,17 @@ void HttpServer::Impl::start_connection(std::size_t loop_index, tcp::socket sock
 }
 
 awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec) {
-  std::optional<Response> answer;
   if (ec == http::error::body_limit) {
-    answer = error_response(TransportError::BodyTooLarge, options.body_limit);
+    co_await send_refusal(conn, TransportError::BodyTooLarge, options.body_limit);
   } else if (ec == http::error::header_limit) {
-    answer = error_response(TransportError::HeadersTooLarge, options.header_limit);
+    co_await send_refusal(conn, TransportError::HeadersTooLarge, options.header_limit);
   } else if (ec == beast::error::timeout) {
-    answer = error_response(TransportError::RequestTimeout, 0);
+    co_await send_refusal(conn, TransportError::RequestTimeout, 0);
   } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    answer = error_response(TransportError::MalformedRequest, 0);
+    co_await send_refusal(conn, TransportError::MalformedRequest, 0);
   }
-  if (!answer) co_return;  // the peer closed or reset: nobody to answer
-  answer->headers.push_back({"x-request-id", new_request_id()});  // as every answer has one
-  SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
-  co_await writer.send(std::move(*answer));
+  // Otherwise the peer closed or reset: nobody to answer.
 }
 
 awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::socket socket) {
@@ -482,6 +495,10 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     }
     conn.busy = true;
     first = false;
+    if ((simple || parser.version() >= 11) && !names_one_host(request.headers)) {
+      co_await send_refusal(conn, TransportError::HostMissingOrRepeated, 0);
+      break;
+    }
     const bool keep_alive = (simple ? simple->keep_alive : parser.keep_alive()) && !stopping.load();
     const AnswerForm form{.http10 = !simple && parser.version() < 11,
                           .head_only = request.method == "HEAD"};

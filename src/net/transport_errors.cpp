@@ -25,6 +25,9 @@ Response error_response(TransportError error, std::size_t limit) {
     case TransportError::MalformedRequest:
       api = proto::invalid_request("Malformed HTTP request.");
       break;
+    case TransportError::HostMissingOrRepeated:
+      api = proto::invalid_request("An HTTP/1.1 request must carry exactly one Host header.");
+      break;
     case TransportError::HandlerFailed:
       api = proto::server_error("The gateway failed to answer this request.");
       break;

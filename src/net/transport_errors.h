@@ -12,6 +12,7 @@ enum class TransportError {
   HeadersTooLarge,
   RequestTimeout,
   MalformedRequest,
+  HostMissingOrRepeated,
   HandlerFailed
 };
 

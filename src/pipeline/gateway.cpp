@@ -138,6 +138,16 @@ awaitable<void> serve_model(RequestContext& ctx, std::string_view encoded_id) {
   co_await reply(ctx, std::move(response));
 }
 
+constexpr std::string_view kModelPrefix = "/v1/models/";
+constexpr std::string_view kModelRoute = "/v1/models/{id}";
+
+// The route `path` names among those served to GET (and HEAD), or "".
+std::string_view get_route(std::string_view path) {
+  if (path == "/v1/models" || path == "/healthz" || path == "/metrics") return path;
+  if (path.starts_with(kModelPrefix) && path.size() > kModelPrefix.size()) return kModelRoute;
+  return {};
+}
+
 std::optional<proto::Endpoint> api_endpoint(std::string_view path) {
   if (path == "/v1/chat/completions") return proto::Endpoint::ChatCompletions;
   if (path == "/v1/completions") return proto::Endpoint::Completions;
@@ -167,21 +177,26 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
       record_usage(ctx);
       --metrics_.in_flight();
     } else {
+      ctx.extra_headers.push_back({"allow", "POST"});
       const auto error = proto::method_not_allowed("Use POST for " + ctx.route + ".");
       co_await reply_error(ctx, error);
     }
-  } else if (path == "/v1/models" && is_get) {
+  } else if (const std::string_view route = get_route(path); !route.empty() && !is_get) {
+    ctx.route = std::string(route);
+    ctx.extra_headers.push_back({"allow", "GET, HEAD"});
+    const auto error = proto::method_not_allowed("Use GET for " + ctx.route + ".");
+    co_await reply_error(ctx, error);
+  } else if (path == "/v1/models") {
     ctx.route = "/v1/models";
     co_await serve_models(ctx);
-  } else if (constexpr std::string_view kModel = "/v1/models/";
-             path.starts_with(kModel) && path.size() > kModel.size() && is_get) {
-    ctx.route = "/v1/models/{id}";
-    co_await serve_model(ctx, path.substr(kModel.size()));
-  } else if (path == "/healthz" && is_get) {
+  } else if (route == kModelRoute) {
+    ctx.route = kModelRoute;
+    co_await serve_model(ctx, path.substr(kModelPrefix.size()));
+  } else if (path == "/healthz") {
     ctx.route = "/healthz";
     net::Response health{200, {}, "application/json", "{\"status\":\"ok\"}"};
     co_await reply(ctx, std::move(health));
-  } else if (path == "/metrics" && is_get) {
+  } else if (path == "/metrics") {
     ctx.route = "/metrics";
     const auto now = core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
     net::Response metrics{200,

@@ -7,6 +7,7 @@ import json
 import socket
 import time
 
+import httpx
 import pytest
 
 from gwhttp import KEY, MESSAGES, SizedUpstream, channel, chat, config
@@ -182,6 +183,28 @@ def test_a_later_request_on_a_kept_connection_has_request_timeout_from_its_first
         s.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n")
         status, _, body = read_answer(s)  # the socket's own timeout (10 s) fails the test
     assert status == "HTTP/1.1 408 Request Timeout", body
+
+
+def test_an_http_1_1_request_must_name_one_host(gateway):
+    for head in (b"GET /healthz HTTP/1.1\r\n", b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n"):
+        with connect(gateway.url) as s:
+            s.sendall(head + b"\r\n")
+            [(status, _, body)] = answers_in(read_until_closed(s))
+        assert status == "HTTP/1.1 400 Bad Request", head
+        assert "exactly one Host" in json.loads(body)["error"]["message"]
+    with connect(gateway.url) as s:  # HTTP/1.0 has no Host requirement
+        s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        [(status, _, _)] = answers_in(read_until_closed(s))
+    assert status == "HTTP/1.1 200 OK"
+
+
+def test_a_wrong_method_is_a_405_that_says_which_are_allowed(gateway):
+    for method, path, allowed in (("POST", "/v1/models", "GET, HEAD"),
+                                  ("DELETE", "/v1/models/qwen3-max", "GET, HEAD"),
+                                  ("GET", "/v1/chat/completions", "POST")):
+        r = httpx.request(method, gateway.url + path, headers={"authorization": f"Bearer {KEY}"})
+        assert (r.status_code, r.headers["allow"]) == (405, allowed), (method, path)
+        assert r.json()["error"]["type"] == "invalid_request_error"
 
 
 def test_the_bearer_scheme_is_matched_in_any_case(gateway):
