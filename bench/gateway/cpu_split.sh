@@ -24,14 +24,9 @@ while [[ $# -gt 0 ]]; do
     *) rounds=$1; shift ;;
   esac
 done
-for tool in nginx wrk; do
-  command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y nginx-light wrk" >&2; exit 2; }
-done
-[ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
-work=$(mktemp -d /tmp/sluice-cpu-split.XXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=side_by_side.sh
+source "$here/side_by_side.sh"
+bench_work cpu-split nginx wrk
 
 # The shared script's answers: one chat completion, or its eleven stream events.
 reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
@@ -54,8 +49,6 @@ wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer sk-bench"
 LUA
-# shellcheck source=side_by_side.sh
-source "$here/side_by_side.sh"
 start_side_by_side
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 

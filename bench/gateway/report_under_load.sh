@@ -12,14 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${SLUICE_BIN:-$root/build/sluice}
 rounds=${1:-3} rows=${2:-2000000} seconds=10
-for tool in nginx wrk python3; do
-  command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y nginx-light wrk" >&2; exit 2; }
-done
-[ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
-work=$(mktemp -d /tmp/sluice-report-load.XXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=side_by_side.sh
+source "$here/side_by_side.sh"
+bench_work report-load nginx wrk python3
 
 # The usage database: the gateway's schema, then ROWS rows over the last hour in batches of 256,
 # each row a JSON array in the field order of store/usage_batch.h, as the ledger writes them.
@@ -39,22 +34,13 @@ with db:
                     json.dumps(batch, separators=(",", ":"))))
 PY
 
-reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
-ctype=application/json
-cat >"$work/chat.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer sk-bench"
-LUA
+plain_chat
 gateway_extra="admin_token: bench-admin"
 
 # measure REPORTS(0|1): one wrk run on a gateway started over a fresh copy of the database.
 measure() {
   cp "$work/full.db" "$work/usage.db"
   pids=()
-  # shellcheck source=side_by_side.sh
-  source "$here/side_by_side.sh"
   start_side_by_side
   wrk -t1 -c32 -d"${seconds}s" --latency -s "$work/chat.lua" \
     "http://127.0.0.1:18097/v1/chat/completions" >"$work/wrk.out" &

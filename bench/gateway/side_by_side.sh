@@ -1,4 +1,34 @@
-# Sourced by syscalls.sh and cpu_split.sh. start_side_by_side starts, under $work:
+# Sourced by syscalls.sh, cpu_split.sh and report_under_load.sh.
+#
+# bench_work NAME TOOL...: checks that the tools and the gateway binary ($bin) are there, makes
+# the scratch folder $work (/tmp/sluice-NAME.XXXX) and an empty `pids`, and on exit stops those
+# processes and removes $work.
+bench_work() {
+  local name=$1 tool
+  shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "needs $tool: apt-get install -y nginx-light wrk" >&2; exit 2; }
+  done
+  [ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
+  work=$(mktemp -d "/tmp/sluice-$name.XXXX")
+  pids=()
+  trap 'for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}
+
+# plain_chat: the shared script's plain chat completion as the upstream's answer ($reply, $ctype)
+# and the request wrk sends for it ($work/chat.lua).
+plain_chat() {
+  reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+  ctype=application/json
+  cat >"$work/chat.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer sk-bench"
+LUA
+}
+
+# start_side_by_side starts, under $work:
 #   an nginx upstream on 127.0.0.1:18080 answering every request with $reply as $ctype;
 #   nginx as a plain keep-alive reverse proxy to it on 127.0.0.1:18096, configured as
 #     ../shared/bench/proxy-overhead.sh configures it;

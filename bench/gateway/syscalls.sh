@@ -11,26 +11,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=${SLUICE_BIN:-$root/build/sluice}
 seconds=${1:-4}
-for tool in nginx wrk perf; do
-  command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
-[ -x "$bin" ] || { echo "no gateway binary at $bin: run scripts/build.sh" >&2; exit 2; }
-work=$(mktemp -d /tmp/sluice-syscalls.XXXX)
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-reply='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
-ctype=application/json
 # shellcheck source=side_by_side.sh
 source "$here/side_by_side.sh"
+bench_work syscalls nginx wrk perf
+plain_chat
 start_side_by_side
-cat >"$work/chat.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"Please explain how the MoE architecture works."}]}'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer sk-bench"
-LUA
 
 events=""
 for call in recvfrom recvmsg read readv sendto sendmsg write writev epoll_wait epoll_ctl futex; do
