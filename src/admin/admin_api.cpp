@@ -1,6 +1,7 @@
 #include "admin/admin_api.h"
 
 #include "admin/new_key_body.h"
+#include "net/request_id.h"
 #include "store/key_secret.h"
 #include "store/report_json.h"
 #include "store/wall_time.h"
@@ -194,6 +195,7 @@ boost::asio::awaitable<void> AdminApi::handle(net::Request& request, net::Respon
   };
   net::Response response =
       co_await boost::asio::co_spawn(*worker_, compute, boost::asio::use_awaitable);
+  response.headers.push_back({"x-request-id", net::request_id_for(request)});
   co_await writer.send(std::move(response));
 }
 

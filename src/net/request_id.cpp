@@ -1,5 +1,6 @@
 #include "net/request_id.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 
@@ -16,6 +17,15 @@ std::string new_request_id() {
   for (int i = 15; i >= 0; --i, high >>= 4) id[4 + static_cast<std::size_t>(i)] = kHex[high & 0xf];
   for (int i = 7; i >= 0; --i, low >>= 4) id[20 + static_cast<std::size_t>(i)] = kHex[low & 0xf];
   return id;
+}
+
+std::string request_id_for(const Request& request) {
+  std::string_view given = request.header("x-request-id");
+  if (!given.empty() && given.size() <= 128 &&
+      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
+    return std::string(given);
+  }
+  return new_request_id();
 }
 
 }  // namespace sluice::net

@@ -2,11 +2,17 @@
 // request could be read.
 #pragma once
 
+#include "net/http_types.h"
+
 #include <string>
 
 namespace sluice::net {
 
 // "req_" and 24 random hex digits.
 std::string new_request_id();
+
+// The client's x-request-id when it is a sane token (printable ASCII, at most 128 bytes), else a
+// new one.
+std::string request_id_for(const Request& request);
 
 }  // namespace sluice::net

@@ -22,16 +22,6 @@ namespace {
 
 using boost::asio::awaitable;
 
-// The client's x-request-id when it is a sane token, else a fresh random one.
-std::string request_id_for(const net::Request& request) {
-  std::string_view given = request.header("x-request-id");
-  if (!given.empty() && given.size() <= 128 &&
-      std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
-    return std::string(given);
-  }
-  return net::new_request_id();
-}
-
 // Retries after a refusal by the upstream: another channel at once for a refusal that concerns
 // one account, a jittered backoff for server errors, all inside the request's deadline.
 constexpr core::RetryPolicy kRetryPolicy{};
@@ -162,7 +152,7 @@ Gateway::Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys)
 
 awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writer) {
   RequestContext ctx{request, writer, runtime_.load()};
-  ctx.request_id = request_id_for(request);
+  ctx.request_id = net::request_id_for(request);
   ctx.keyed.services = keys_;
   std::string_view path = request.path();
   const bool is_get = request.method == "GET" || request.method == "HEAD";  // HEAD: no body

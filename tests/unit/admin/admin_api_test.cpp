@@ -60,14 +60,20 @@ class RecordingWriter : public net::ResponseWriter {
   std::optional<net::Response> sent;
 };
 
+net::Request admin_request(std::string target, net::Headers headers) {
+  net::Request request;
+  request.method = "GET";
+  request.target = std::move(target);
+  request.headers = std::move(headers);
+  return request;
+}
+
 TEST(AdminApi, AUsageReportLeavesTheEventLoopFreeWhileItReads) {
   auto keys = store::SqliteStorage::open(":memory:").value();
   SlowReportLedger ledger;
   AdminApi admin{*keys, ledger, "admin-token"};
-  net::Request request;
-  request.method = "GET";
-  request.target = "/admin/usage?by=model";
-  request.headers = {{"authorization", "Bearer admin-token"}};
+  net::Request request =
+      admin_request("/admin/usage?by=model", {{"authorization", "Bearer admin-token"}});
   RecordingWriter writer;
 
   boost::asio::io_context loop;  // one event loop, as each of the gateway's is
@@ -95,9 +101,7 @@ TEST(AdminApi, AnAnswerComputedOffTheLoopIsSentFromTheLoop) {
   auto keys = store::SqliteStorage::open(":memory:").value();
   SlowReportLedger ledger;
   AdminApi admin{*keys, ledger, "admin-token"};
-  net::Request request;
-  request.method = "GET";
-  request.target = "/admin/keys";
+  net::Request request = admin_request("/admin/keys", {{"x-request-id", "admin-1"}});
   std::optional<std::thread::id> sent_on;
   class ThreadRecordingWriter : public RecordingWriter {
    public:
@@ -118,6 +122,7 @@ TEST(AdminApi, AnAnswerComputedOffTheLoopIsSentFromTheLoop) {
   ASSERT_TRUE(writer.sent);
   EXPECT_EQ(writer.sent->status, 401);  // no admin token: the answer is still OpenAI-shaped
   EXPECT_EQ(sent_on, std::this_thread::get_id());
+  EXPECT_EQ(find_header(writer.sent->headers, "x-request-id"), "admin-1");  // as every answer
 }
 
 }  // namespace
