@@ -57,7 +57,7 @@ void setup_logging() {
 std::unique_ptr<ports::Storage> storage_or_throw(const std::string& spec) {
   auto storage = store::open_storage(spec);
   if (!storage) {
-    std::cerr << "sluice: storage: " << storage.error().message << "\n";
+    std::cerr << "sluice: " << storage.error().message << "\n";
     throw CLI::RuntimeError(2);
   }
   return std::move(*storage);

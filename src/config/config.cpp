@@ -178,7 +178,8 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
       fail(path + ".provider", "must be one of: openai, dashscope, anthropic");
     }
   }
-  if (node["ca_file"]) {
+  // "" (or no ca_file) verifies against the system's store.
+  if (node["ca_file"] && !as_string(node["ca_file"], path + ".ca_file").empty()) {
     channel.ca_file = as_string(node["ca_file"], path + ".ca_file");
     std::error_code ec;
     if (!std::filesystem::is_regular_file(channel.ca_file, ec)) {
@@ -308,9 +309,12 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
   }
   if (root["storage"]) {
     config.storage = expand(root["storage"], "storage", env);
-    if (!config.storage.starts_with("sqlite:") && !config.storage.starts_with("postgres:") &&
-        !config.storage.starts_with("postgresql:")) {
-      fail("storage", "must be sqlite:PATH or a postgres: connection string");
+    // Refused here, not only when serve opens it: `sluice check` must not pass what serve refuses.
+    if (config.storage.starts_with("postgres:") || config.storage.starts_with("postgresql:")) {
+      fail("storage", "the PostgreSQL backend is not built yet; use sqlite:PATH");
+    }
+    if (!config.storage.starts_with("sqlite:") || config.storage.size() == 7) {
+      fail("storage", "must be sqlite:PATH");
     }
   }
   if (root["timeouts"]) parse_timeouts(root["timeouts"], config.timeouts);

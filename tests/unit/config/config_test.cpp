@@ -167,8 +167,13 @@ TEST(ParseConfigTest, IPv6ListenAndPortZero) {
 }
 
 TEST(ParseConfigTest, EnvReferenceInStorage) {
-  const Config c = parse_ok("storage: 'postgres://u:${ADMIN}@db/sluice'\n" + std::string(kMinimal));
-  EXPECT_EQ(c.storage, "postgres://u:tok@db/sluice");
+  const Config c = parse_ok("storage: 'sqlite:/var/lib/${ADMIN}/s.db'\n" + std::string(kMinimal));
+  EXPECT_EQ(c.storage, "sqlite:/var/lib/tok/s.db");
+}
+
+TEST(ParseConfigTest, AnEmptyCaFileMeansTheSystemStore) {
+  const Config c = parse_ok(channel_with("ca_file: ''"));
+  EXPECT_EQ(c.channels[0].ca_file, "");
 }
 
 TEST(ParseConfigTest, EnvReferenceInsideText) {
@@ -232,8 +237,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "admin_token: malformed variable reference ${bad-name}"},
         ErrorCase{"admin_token: '${UNCLOSED'\n" + kCh,
                   "admin_token: malformed variable reference ${UNCLOSED"},
-        ErrorCase{"storage: mysql://x\n" + kCh,
-                  "storage: must be sqlite:PATH or a postgres: connection string"},
+        ErrorCase{"storage: mysql://x\n" + kCh, "storage: must be sqlite:PATH"},
+        ErrorCase{"storage: 'sqlite:'\n" + kCh, "storage: must be sqlite:PATH"},
+        // `sluice check` must refuse what `sluice serve` cannot open.
+        ErrorCase{"storage: postgres://u@db/sluice\n" + kCh,
+                  "storage: the PostgreSQL backend is not built yet; use sqlite:PATH"},
         ErrorCase{"timeouts: 5\n" + kCh,
                   "timeouts: must be a map (connect, first_byte, idle, total)"},
         ErrorCase{"timeouts: {conect: 1s}\n" + kCh,
