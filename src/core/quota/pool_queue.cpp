@@ -55,8 +55,14 @@ Duration QuotaPool::projected_wait(int model, const RequestView& r, TimePoint no
   Duration wait = until(room, now);
   const ModelState& m = models_[idx(model)];
   if (m.queue.empty()) return wait;
-  // Everyone already queued leaves first, at the model's pooled request rate.
-  double per_second = 0;
+  // Everyone already queued leaves first: as many as the accounts' minute windows have room for
+  // now, at the accounts' pace; the rest once the windows free, then at the pooled request rate.
+  // (The pooled rate alone projected 10 s for each request queued before an rpm-6 account with
+  // room for all of them at its 2 per second, and refused requests it would have served at once.)
+  double per_second = 0;        // requests the accounts' windows let through, over a minute
+  double paced_per_second = 0;  // requests the accounts' pacers let through while there is room
+  double room_now = 0;          // requests the accounts' minute windows have room for now
+  Duration frees_in = Duration::max();  // until a full minute window first frees room
   ++mark_epoch_;
   for (int ci : m.candidates) {
     const Candidate& c = candidates_[idx(ci)];
@@ -67,9 +73,35 @@ Duration QuotaPool::projected_wait(int model, const RequestView& r, TimePoint no
     const double rpm = effective_requests_per_minute({l.rpm, l.rps, l.tpm});
     if (rpm <= 0) return wait;  // an unlimited account: the queue drains as fast as it can
     per_second += rpm / 60.0;
+    paced_per_second += l.pace_rate > 0 ? l.pace_rate : rpm / 60.0;
+    const WindowUsage u = am.windows->usage(now);
+    double fits = static_cast<double>(m.queue.size()) + 1;
+    if (l.rpm > 0) {
+      fits = std::min(fits, static_cast<double>(std::max<std::int64_t>(0, l.rpm - u.rpm_used)));
+      if (u.rpm_used > 0)
+        frees_in = std::min(frees_in, until(am.windows->minute_requests_expiry(now), now));
+    }
+    if (l.tpm > 0) {
+      const Demand d = demand(c, m, r);
+      const auto per_request = std::max<std::int64_t>(1, d.prompt_tokens + d.completion_tokens);
+      const auto tokens_free = std::max<std::int64_t>(0, l.tpm - u.tpm_used - u.tokens_pending);
+      fits = std::min(
+          fits, std::floor(static_cast<double>(tokens_free) / static_cast<double>(per_request)));
+      if (u.tpm_used > 0)
+        frees_in = std::min(frees_in, until(am.windows->minute_tokens_expiry(now), now));
+    }
+    room_now += fits;
   }
   if (per_second <= 0) return wait;
-  const double seconds = static_cast<double>(m.queue.size()) / per_second;
+  const double ahead = static_cast<double>(m.queue.size());
+  double seconds = 0;
+  if (ahead + 1 <= room_now) {
+    seconds = ahead / paced_per_second;  // this request too fits in the windows' room
+  } else {
+    const double freed =
+        frees_in == Duration::max() ? 0.0 : std::chrono::duration<double>(frees_in).count();
+    seconds = std::max(room_now / paced_per_second, freed) + (ahead - room_now) / per_second;
+  }
   return std::max(wait, Duration{static_cast<Duration::rep>(seconds * 1e9)});
 }
 

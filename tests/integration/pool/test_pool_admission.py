@@ -74,6 +74,17 @@ def test_burst_beyond_the_pooled_rate_queues_instead_of_429(tmp_path, processes)
     assert 'sluice_pool_admissions_total{wait="queued"}' in metrics
 
 
+def test_a_burst_the_minute_window_has_room_for_is_paced_not_refused(tmp_path, processes):
+    # rpm 6, rps 2: six requests at once fit the minute and leave over some 3 s, well within the
+    # 20 s wait; none may get a 429 for a wait projected at the minute rate (10 s per request).
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=6,rps=2",
+                          "{qwen3-max: {rpm: 6, rps: 2}}", "max_wait_seconds: 20\n")
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: chat(gw.url), range(6)))
+    assert [r.status_code for r in answers] == [200] * 6, [r.text for r in answers]
+    assert sim_refused(sim.url) == 0
+
+
 def test_saturated_pool_answers_429_with_an_accurate_retry_after(tmp_path, processes):
     # A burst allowance of 2 lets both requests go back to back instead of 30 s apart.
     sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=2", "{qwen3-max: {rpm: 2}}",

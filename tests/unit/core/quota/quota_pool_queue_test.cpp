@@ -113,6 +113,48 @@ TEST(QuotaPoolQueue, ProjectedWaitBeyondDeadlineIsRejectedAtOnce) {
             TimePoint{Duration{504'166'667LL * (1983 + 121)}});
 }
 
+// A queue the accounts' minute windows have room for leaves at the accounts' pace: six requests
+// at once for an rpm-6, rps-2 account all wait (the last some 2.5 s); none is refused for a projected
+// 10 s per request ahead of it, as the pooled minute rate alone projected.
+TEST(QuotaPoolQueue, ABurstTheMinuteWindowHasRoomForIsPacedNotRefused) {
+  QuotaPool pool({channel("a", "", {6, 2, 0})}, {});
+  const TimePoint deadline = kT0 + seconds(20);
+  std::vector<TicketId> waiting;
+  int served = 0;
+  for (int i = 0; i < 6; ++i) {
+    const AdmitResult result = pool.admit(request("m", deadline), kT0);
+    if (std::holds_alternative<Granted>(result)) {
+      ++served;
+    } else {
+      waiting.push_back(queued(result).ticket);
+    }
+  }
+  ASSERT_EQ(served + static_cast<int>(waiting.size()), 6);  // none refused
+  TimePoint t = kT0, last_served = kT0;
+  while (served < 6 && t < deadline) {
+    const TimePoint next = pool.dispatch(t);
+    std::vector<TicketId> woken;
+    pool.take_woken(woken);
+    for (const TicketId& id : woken) {
+      if (std::holds_alternative<Granted>(pool.poll(id, t))) ++served, last_served = t;
+    }
+    t = next;
+  }
+  EXPECT_EQ(served, 6);
+  // Five paced at 2 per second, give or take the rps window's buckets.
+  EXPECT_GE(last_served, kT0 + milliseconds(2500));
+  EXPECT_LE(last_served, kT0 + seconds(3));
+}
+
+// Beyond the window's room, the rest wait for the window to free (a minute after it filled): the
+// seventh request of an rpm-6 account is refused at once when only 20 s are left to it.
+TEST(QuotaPoolQueue, BeyondTheWindowsRoomTheQueueWaitsForTheWindowToFree) {
+  QuotaPool pool({channel("a", "", {6, 2, 0})}, {});
+  const TimePoint deadline = kT0 + seconds(20);
+  for (int i = 0; i < 6; ++i) (void)pool.admit(request("m", deadline), kT0);
+  EXPECT_EQ(rejected(pool.admit(request("m", deadline), kT0)).reason, RejectReason::Saturated);
+}
+
 TEST(QuotaPoolQueue, TicketExpiresAtItsDeadline) {
   QuotaPool pool({channel("a", "", {600, 10, 1'000})}, {});
   const auto big = granted(pool.admit(request("m", kT0 + seconds(30), 100, 800), kT0));
