@@ -1,6 +1,8 @@
 // admit_key, second half: a stored key's USD budget. The request's maximum charge is reserved
 // before it is sent, so concurrent requests cannot overspend by more than one request's maximum
-// (BudgetPolicy::kAllowLastRequest); record_usage settles the reservation to the real charge.
+// (BudgetPolicy::kAllowLastRequest); record_usage settles the reservation to the real charge. A
+// key whose budget is spent gets insufficient_quota; one whose remaining budget is only reserved
+// by its requests in flight gets a retryable 429.
 #include "core/billing/admission.h"
 #include "pipeline/key_phases.h"
 
@@ -35,8 +37,20 @@ std::optional<proto::ApiError> reserve_budget(RequestContext& ctx) {
   auto reservation = keyed.services->reserve(
       {.key = record.id, .budget = record.budget, .stored_spent = record.spent}, max_charge);
   if (!reservation) {
-    keyed.headers.push_back({"x-should-retry", "false"});  // only an operator can help
     const auto snapshot = keyed.services->budget(record.id);
+    if (snapshot.spent < record.budget.value_or(0)) {
+      // Not spent: held by the key's requests in flight, each for its most expensive answer.
+      // They settle to their real cost as they end, so this refusal is a moment's, and the SDKs
+      // retry it on their own (a 429 that is not insufficient_quota, with retry-after).
+      keyed.headers.push_back({"retry-after", "1"});
+      return proto::rate_limited(fmt::format(
+          "Key `{}` has {:.6f} of its {:.6f} USD budget left, all of it reserved by its requests "
+          "in flight (each reserves its most expensive answer; max_tokens lowers that). Retry "
+          "when they finish.",
+          record.name, core::billing::nano_to_usd(*record.budget - snapshot.spent),
+          core::billing::nano_to_usd(*record.budget)));
+    }
+    keyed.headers.push_back({"x-should-retry", "false"});  // only an operator can help
     return proto::insufficient_quota(fmt::format(
         "You exceeded your current quota, please check your plan and billing details. Key `{}` "
         "has spent {:.6f} of its {:.6f} USD budget.",

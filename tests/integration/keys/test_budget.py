@@ -30,9 +30,16 @@ def test_concurrent_requests_overspend_at_most_one_request(make_stack):
     refused = [r for r in answers if r.status_code == 429]
     assert refused, statuses
     assert set(statuses) == {200, 429}, statuses
+    # Refused while the first requests' reservations held the budget: retryable; refused once it
+    # was spent: insufficient_quota, not to be retried.
     for r in refused:
-        assert r.json()["error"]["code"] == "insufficient_quota"
-        assert r.json()["error"]["type"] == "insufficient_quota"
+        error = r.json()["error"]
+        if error["code"] == "rate_limit_exceeded":
+            assert "reserved by its requests in flight" in error["message"]
+            assert r.headers["retry-after"] == "1" and "x-should-retry" not in r.headers
+        else:
+            assert (error["code"], error["type"]) == ("insufficient_quota", "insufficient_quota")
+            assert r.headers["x-should-retry"] == "false"
     stack.stop()  # flushes the ledger: the stored spend is complete
     rows = stack.rows()
     assert len([r for r in rows if r["status"] == 200]) == statuses.count(200)
@@ -45,6 +52,34 @@ def test_concurrent_requests_overspend_at_most_one_request(make_stack):
     budget_nano = round(budget_usd * 1e9)
     assert spent_nano >= budget_nano  # the budget was used up (8 requests of ~0.00026 USD)
     assert spent_nano - budget_nano <= max_cost_nano
+
+
+def test_a_budget_held_only_by_requests_in_flight_is_a_retryable_429_not_insufficient_quota(
+        make_stack):
+    # Without max_tokens each request reserves its longest answer (some 0.39 USD for qwen3-max),
+    # so a 1 USD budget holds about three at once, though each costs a fraction of a cent.
+    stack = make_stack(sim_flags=("--latency-ms", "300"))
+    key = stack.create_key("roomy", "--budget-usd", "1")
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+
+    async def burst():
+        async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+            body = {"model": "qwen3-max", "messages": MESSAGES}
+            headers = {"authorization": f"Bearer {key}"}
+            return await asyncio.gather(*(client.post(stack.url + "/v1/chat/completions",
+                                                      json=body, headers=headers)
+                                          for _ in range(8)))
+
+    answers = asyncio.run(burst())
+    refused = [r for r in answers if r.status_code != 200]
+    assert refused, "eight reservations of 0.39 USD fit a 1 USD budget"
+    for r in refused:
+        assert r.status_code == 429
+        assert r.json()["error"]["code"] == "rate_limit_exceeded", r.text
+        assert r.headers["retry-after"] == "1"
+    # They finished; their reservations settled to cents: the retries are served.
+    for _ in refused:
+        assert stack.chat(key).status_code == 200
 
 
 def test_exhausted_budget_is_refused_before_sending(stack):
