@@ -20,6 +20,11 @@ class BatchedSink final : public spdlog::sinks::base_sink<std::mutex> {
       : file_(file), batch_bytes_(batch_bytes) {
     buffer_.reserve(batch_bytes_);
   }
+  // The lines since the last flush go out too: spdlog::shutdown() drops loggers unflushed.
+  ~BatchedSink() override {
+    std::lock_guard lock(mutex_);
+    flush_();
+  }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {

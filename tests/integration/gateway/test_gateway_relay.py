@@ -193,7 +193,8 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path, processes):
     result = {}
 
     def call():
-        result["r"] = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES})
+        result["r"] = chat(g.url, {"model": "qwen3-max", "messages": MESSAGES},
+                           headers={"x-request-id": "drained-1"})
 
     t = threading.Thread(target=call)
     t.start()
@@ -203,6 +204,7 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path, processes):
     assert result["r"].status_code == 200
     assert g.proc.wait(20) == 0
     g.log.close()
+    assert '"request_id":"drained-1"' in g.output()  # its access-log line was written too
 
 
 
