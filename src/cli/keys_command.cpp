@@ -49,8 +49,13 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+// Dollars with two decimals, and as many more (to the nano-dollar) as the amount needs: a budget
+// of 0.0005 must not read 0.00.
 std::string usd(std::optional<core::billing::NanoUsd> nano) {
-  return nano ? fmt::format("{:.2f}", core::billing::nano_to_usd(*nano)) : "-";
+  if (!nano) return "-";
+  std::string text = fmt::format("{:.9f}", core::billing::nano_to_usd(*nano));
+  while (text.size() > text.find('.') + 3 && text.back() == '0') text.pop_back();
+  return text;
 }
 std::string opt_int(const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : "-"; }
 
@@ -110,7 +115,7 @@ void run_list(const KeysOptions& o) {
   for (const auto& k : *keys) {
     std::cout << fmt::format(
         fmt::runtime(row_format), k.id, csv ? csv_field(k.name) : k.name, k.hint, usd(k.budget),
-        fmt::format("{:.4f}", core::billing::nano_to_usd(k.spent)), opt_int(k.rpm), opt_int(k.tpm),
+        usd(k.spent), opt_int(k.rpm), opt_int(k.tpm),
         csv ? csv_field(joined(k.models)) : joined(k.models), k.price_multiplier,
         k.expires_at ? store::format_utc_time(*k.expires_at) : "never",
         store::key_state_name(k, now));
@@ -153,8 +158,8 @@ void add_keys_command(CLI::App& app) {
       ->add_option("--price-multiplier", o->price_multiplier,
                    "what the key pays relative to list price (e.g. 0.88)")
       ->capture_default_str();
-  create->add_option("--format", o->format, "output: text or json")
-      ->check(CLI::IsMember({"text", "table", "json"}));
+  create->add_option("--format", o->format, "output: text (the key alone) or json")
+      ->check(CLI::IsMember({"text", "json"}));
   create->callback([o] { run_create(*o); });
 
   CLI::App* list = keys->add_subcommand("list", "list keys (never shows a key, only its hint)");

@@ -15,7 +15,8 @@ import pytest
 
 from gwhttp import (KEY, MESSAGES, PageUpstream, Relay, ScriptedUpstream, channel, chat, config,
                     metrics, sse_events)
-from sluice_testing import SLUICE_BIN, Process, free_port, start_gateway, start_sim, wait_until
+from sluice_testing import (ROOT, SLUICE_BIN, Process, free_port, start_gateway, start_sim,
+                            wait_until)
 
 
 @pytest.fixture
@@ -178,6 +179,18 @@ def test_check_accepts_a_good_configuration(tmp_path):
     result = subprocess.run([SLUICE_BIN, "check", "--config", str(path)], capture_output=True,
                             text=True, timeout=20)
     assert (result.returncode, result.stdout) == (0, "configuration ok: 2 channel(s)\n")
+
+
+def test_the_readmes_configuration_reference_passes_check(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Configuration reference", 1)[1]
+    reference = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "reference.yaml"
+    path.write_text(reference)
+    env = {**os.environ, "SLUICE_ADMIN_TOKEN": "admin", "DASHSCOPE_KEY_A": "sk-a"}
+    result = subprocess.run([SLUICE_BIN, "check", "--config", str(path)], capture_output=True,
+                            text=True, timeout=20, env=env)
+    assert result.returncode == 0, result.stderr
 
 
 def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path, processes):
