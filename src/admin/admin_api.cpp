@@ -48,7 +48,9 @@ AdminApi::AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string
   boost::asio::post(*worker_, [] { sync::run_this_thread_in_background(); });
 }
 
-AdminApi::~AdminApi() { worker_->join(); }
+AdminApi::~AdminApi() { finish_work(); }
+
+void AdminApi::finish_work() { worker_->join(); }
 
 void AdminApi::set_pool_snapshot(std::function<std::string()> snapshot_json) {
   pool_snapshot_ = std::move(snapshot_json);

@@ -41,6 +41,10 @@ class AdminApi {
   AdminApi(ports::KeyStore& keys, ports::UsageLedger& usage, std::string token);
   ~AdminApi();  // waits for an answer still being computed
 
+  // Waits for an answer still being computed. Call once the server has stopped and before its
+  // event loops are destroyed: the answer refers to its request, which lives on a loop.
+  void finish_work();
+
   // Whether `path` is one of this API's routes. Other /admin/ paths (the quota pool's, served by
   // the gateway) are not.
   bool handles(std::string_view path) const {

@@ -160,6 +160,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   signals.async_wait(on_signal);
   std::thread signal_thread{[&] { signals_loop.run(); }};
   server.run();
+  admin.finish_work();  // a report that outlasted the drain still refers to its request
   // Every answer in flight has been given (or the drain timed out): write the ledger's buffer
   // before exiting, so nothing acknowledged is lost on SIGTERM.
   if (auto flushed = ledger.flush(); !flushed) {
