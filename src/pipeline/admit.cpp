@@ -64,11 +64,18 @@ std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& c
 
   r.allow_fallback = config.fallback_default;
   if (ctx.key && ctx.key->fallback) r.allow_fallback = *ctx.key->fallback;
+  // A key limited to some models is never served another by a fallback.
+  if (auto chain = config.fallbacks.find(ctx.parsed.model); chain != config.fallbacks.end()) {
+    for (const std::string& model : chain->second) {
+      if (!caller_may_use(ctx, model)) r.allow_fallback = false;
+    }
+  }
+  // The header only narrows what the operator allows: `on` asks for the key's policy.
   if (auto header = ctx.request.header("x-sluice-fallback"); !header.empty()) {
     if (header == "off" || header == "false" || header == "0") {
       r.allow_fallback = false;
     } else if (header == "on" || header == "true" || header == "1") {
-      r.allow_fallback = true;
+      // as the key's policy says
     } else {
       return proto::invalid_request(
           "Header x-sluice-fallback must be `on` or `off`, got `" + std::string(header) + "`.",

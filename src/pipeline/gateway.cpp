@@ -96,12 +96,7 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
 std::vector<std::string> models_for_caller(const RequestContext& ctx) {
   std::vector<std::string> ids;
   for (const auto& model : ctx.runtime->models) {
-    if ((!ctx.key || ctx.key->models.empty() ||
-         std::find(ctx.key->models.begin(), ctx.key->models.end(), model) !=
-             ctx.key->models.end()) &&
-        (!ctx.keyed.record || ctx.keyed.record->allows_model(model))) {
-      ids.push_back(model);
-    }
+    if (caller_may_use(ctx, model)) ids.push_back(model);
   }
   return ids;
 }

@@ -28,6 +28,9 @@ std::optional<proto::ApiError> authenticate(RequestContext& ctx);
 // channel serves. Returns the error to answer otherwise.
 std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoint);
 
+// Whether the caller's key (its configured entry and its stored record) may use `model`.
+bool caller_may_use(const RequestContext& ctx, std::string_view model);
+
 // admit: waits in the quota pool until a channel has room for the request (every window of its
 // account, pacing, in-flight caps), falling back to cheaper models where allowed, and skipping
 // the channels in `exclude`. On a grant sets ctx.reservation, ctx.channel and ctx.served_model.

@@ -126,11 +126,17 @@ def test_bad_control_headers_get_400_naming_the_header(tmp_path, processes):
         assert r.json()["error"]["param"] == header
 
 
+NARROW_KEY = "sk-pool-narrow"  # may use qwen3-max alone
+NO_FALLBACK_KEY = "sk-pool-no-fallback"
+
+
 @pytest.fixture
 def fallback_gateway(tmp_path, processes):
     sim = start_sim(tmp_path, "--model", "qwen-plus", accounts=1, model="qwen3-max:rpm=1")
     processes.append(sim)
-    config = (f"admin_token: {ADMIN}\nkeys: [{{key: {KEY}, name: tester}}]\nchannels:\n"
+    config = (f"admin_token: {ADMIN}\nkeys: [{{key: {KEY}, name: tester}},"
+              f" {{key: {NARROW_KEY}, name: narrow, models: [qwen3-max]}},"
+              f" {{key: {NO_FALLBACK_KEY}, name: no-fallback, fallback: false}}]\nchannels:\n"
               f"  - {{name: a, base_url: '{sim.url}/v1', api_key: sim-0,"
               f" models: {{qwen3-max: {{rpm: 1}}, qwen-plus: {{rpm: 100}}}}}}\n"
               "fallbacks: {qwen3-max: [qwen-plus]}\n")
@@ -156,6 +162,20 @@ def test_fallback_off_header_gets_the_429(fallback_gateway):
     r = chat(gw.url, headers={"x-sluice-max-wait": "0", "x-sluice-fallback": "off"})
     assert r.status_code == 429
     assert "fallback to another model is off" in r.json()["error"]["message"]
+    assert sim_refused(sim.url) == 0
+
+
+def test_no_header_widens_a_keys_fallback_and_no_fallback_serves_a_model_the_key_may_not_use(
+        fallback_gateway):
+    gw, sim = fallback_gateway
+    assert chat(gw.url).status_code == 200  # the rpm-1 window is full now
+    for key in (NO_FALLBACK_KEY, NARROW_KEY):
+        r = httpx.post(gw.url + "/v1/chat/completions",
+                       json={"model": "qwen3-max", "messages": MESSAGES},
+                       headers={"authorization": f"Bearer {key}", "x-sluice-max-wait": "0",
+                                "x-sluice-fallback": "on"}, timeout=60)
+        assert r.status_code == 429, (key, r.headers.get("x-sluice-model"))
+    assert admin_pool(gw.url)["counters"]["fallbacks"] == 0
     assert sim_refused(sim.url) == 0
 
 
