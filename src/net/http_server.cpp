@@ -476,6 +476,13 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
         rec = http::error::partial_message;
         break;
       }
+      // Beast bounds a head and a body, not a chunk's size line with its extensions or a trailer:
+      // a client that never ended one would grow the buffer without bound. Such a line left
+      // unparsed beyond a head's limit is refused.
+      if (buffer.size() > options.header_limit) {
+        rec = parser.is_header_done() ? http::error::bad_chunk : http::error::header_limit;
+        break;
+      }
       rec = co_await read_more(conn.socket, buffer, parser);
       if (rec) break;
       if (!request_started) {

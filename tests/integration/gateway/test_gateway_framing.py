@@ -185,6 +185,16 @@ def test_a_later_request_on_a_kept_connection_has_request_timeout_from_its_first
     assert status == "HTTP/1.1 408 Request Timeout", body
 
 
+def test_a_chunk_line_that_never_ends_is_refused_before_it_fills_memory(gateway):
+    # Beast bounds heads and bodies but not a chunk's size line with its extensions.
+    with connect(gateway.url) as s:
+        s.sendall(f"POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {KEY}\r\n"
+                  "Transfer-Encoding: chunked\r\n\r\n1;a=".encode())
+        s.sendall(b"b" * 48 * 1024)  # three times the 16 KiB a head may take; never a CRLF
+        answer = read_until_closed(s)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request"), answer[:80]
+
+
 def test_an_http_1_1_request_must_name_one_host(gateway):
     for head in (b"GET /healthz HTTP/1.1\r\n", b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n"):
         with connect(gateway.url) as s:
