@@ -122,9 +122,18 @@ net::Response AdminApi::keys_route(const net::Request& request, std::string_view
       if (created.error().code == ports::StoreError::Code::kConflict) {
         return error_answer(proto::invalid_request(created.error().message, "name"));
       }
+      if (created.error().code == ports::StoreError::Code::kInvalid) {  // "field: reason"
+        const std::string& message = created.error().message;
+        const std::size_t colon = message.find(": ");
+        const std::string field = message.substr(0, colon);
+        return error_answer(proto::invalid_request(
+            "`" + field + "` " + (colon == std::string::npos ? "" : message.substr(colon + 2)),
+            field));
+      }
       return store_failure(created.error());
     }
-    spdlog::info("admin API: created key {} '{}'", created->record.id, created->record.name);
+    spdlog::info("admin API: created key {} {}", created->record.id,
+                 store::json_string(created->record.name));
     return json_answer(201, created_json(*created, now));
   }
   // /{id|name} with DELETE, or /{id|name}/revoke with POST.
@@ -148,7 +157,8 @@ net::Response AdminApi::keys_route(const net::Request& request, std::string_view
   if (!*revoked) {
     return error_answer(proto::not_found("No key with id or name `" + decoded + "`."));
   }
-  spdlog::info("admin API: revoked key {} '{}'", (*revoked)->id, (*revoked)->name);
+  spdlog::info("admin API: revoked key {} {}", (*revoked)->id,
+               store::json_string((*revoked)->name));
   return json_answer(200, store::key_json(**revoked, now));
 }
 

@@ -40,7 +40,9 @@ std::optional<proto::ApiError> read_field(std::string_view name, const json::val
     key.name = std::string(v.get_string());
   } else if (name == "budget_usd") {
     auto usd = number(v);
-    if (!usd || !(*usd >= 0) || !std::isfinite(*usd)) return bad(name, "must be a number >= 0");
+    if (!usd || !(*usd >= 0 && *usd <= core::billing::kMaxBudgetUsd)) {
+      return bad(name, "must be a number between 0 and 1e9");
+    }
     key.budget = core::billing::usd_to_nano(*usd);
   } else if (name == "rpm" || name == "tpm") {
     auto limit = positive_int(v);

@@ -68,7 +68,9 @@ std::string joined(const std::vector<std::string>& models) {
 void run_create(const KeysOptions& o) {
   ports::NewKey key{.name = o.name, .models = o.models, .price_multiplier = o.price_multiplier};
   if (o.budget_usd) {
-    if (*o.budget_usd < 0) fail("--budget-usd: must be >= 0", 2);
+    if (!(*o.budget_usd >= 0 && *o.budget_usd <= core::billing::kMaxBudgetUsd)) {
+      fail("--budget-usd: must be between 0 and 1e9", 2);
+    }
     key.budget = core::billing::usd_to_nano(*o.budget_usd);
   }
   if (o.rpm && *o.rpm <= 0) fail("--rpm: must be > 0", 2);
@@ -113,12 +115,12 @@ void run_list(const KeysOptions& o) {
   std::cout << fmt::format(fmt::runtime(row_format), "ID", "NAME", "KEY", "BUDGET_USD", "SPENT_USD",
                            "RPM", "TPM", "MODELS", "PRICE", "EXPIRES", "STATUS");
   for (const auto& k : *keys) {
-    std::cout << fmt::format(
-        fmt::runtime(row_format), k.id, csv ? csv_field(k.name) : k.name, k.hint, usd(k.budget),
-        usd(k.spent), opt_int(k.rpm), opt_int(k.tpm),
-        csv ? csv_field(joined(k.models)) : joined(k.models), k.price_multiplier,
-        k.expires_at ? store::format_utc_time(*k.expires_at) : "never",
-        store::key_state_name(k, now));
+    std::cout << fmt::format(fmt::runtime(row_format), k.id, csv ? csv_field(k.name) : k.name,
+                             k.hint, usd(k.budget), usd(k.spent), opt_int(k.rpm), opt_int(k.tpm),
+                             csv ? csv_field(joined(k.models)) : joined(k.models),
+                             k.price_multiplier,
+                             k.expires_at ? store::format_utc_time(*k.expires_at) : "never",
+                             store::key_state_name(k, now));
   }
 }
 

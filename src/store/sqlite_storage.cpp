@@ -60,6 +60,25 @@ KeyRecord read_key(const SqliteStatement& s, std::string* hash = nullptr) {
                    .created_at = s.int64(12)};
 }
 
+// Why `key` cannot be stored, as "field: reason", or nullopt. Names go into log lines and models
+// are stored comma-joined, so neither may hold what would split them.
+std::optional<std::string> invalid_field(const ports::NewKey& key) {
+  if (key.name.empty()) return "name: must not be empty";
+  if (std::ranges::any_of(key.name, [](char c) { return c >= 0 && (c < 0x20 || c == 0x7f); })) {
+    return "name: must not contain control characters";
+  }
+  for (const std::string& model : key.models) {
+    if (model.empty() || model.find(',') != std::string::npos) {
+      return "models: each must be a non-empty name without a comma";
+    }
+  }
+  if (!(key.price_multiplier >= 0 && key.price_multiplier <= 1000)) {
+    return "price_multiplier: must be between 0 and 1000";
+  }
+  if (key.budget && *key.budget < 0) return "budget_usd: must be >= 0";
+  return std::nullopt;
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -146,10 +165,7 @@ StoreResult<int> SqliteStorage::schema_version() {
 }
 
 StoreResult<ports::CreatedKey> SqliteStorage::create_key(const ports::NewKey& key) {
-  if (key.name.empty()) return StoreError{StoreError::Code::kInvalid, "name: must not be empty"};
-  if (key.price_multiplier < 0) {
-    return StoreError{StoreError::Code::kInvalid, "price_multiplier: must be >= 0"};
-  }
+  if (auto invalid = invalid_field(key)) return StoreError{StoreError::Code::kInvalid, *invalid};
   auto plaintext = generate_key();
   if (!plaintext) return StoreError{StoreError::Code::kUnavailable, "RAND_bytes failed"};
   const UnixMillis created = wall_now_ms();

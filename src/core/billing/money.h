@@ -12,6 +12,8 @@ namespace sluice::core::billing {
 using NanoUsd = std::int64_t;
 
 inline constexpr NanoUsd kNanoPerUsd = 1'000'000'000;
+// The largest budget a key may be given, in USD: far above any real one, and far inside int64.
+inline constexpr double kMaxBudgetUsd = 1e9;
 
 // Rounds to the nearest nano-dollar (prices and budgets given as decimal USD).
 inline NanoUsd usd_to_nano(double usd) { return static_cast<NanoUsd>(std::llround(usd * 1e9)); }

@@ -235,10 +235,12 @@ std::optional<ApiError> parse_options(const TopMembers& top, ParsedRequest& requ
       }
     }
   }
-  // The newer name wins when a client sends both.
+  // The newer name wins when a client sends both. The bound is far above any model's longest
+  // output, and keeps every sum and product of token counts after it (times n, plus the prompt)
+  // within int64.
   for (const Top member : {kMaxTokens, kMaxCompletionTokens}) {
     if (const auto value = unless_null(top[member])) {
-      auto parsed = bounded_int(std::string(kTopNames[member]), *value, 1, INT64_MAX);
+      auto parsed = bounded_int(std::string(kTopNames[member]), *value, 1, kMaxTokensBound);
       if (auto* error = std::get_if<ApiError>(&parsed)) return std::move(*error);
       request.max_tokens = std::get<std::int64_t>(parsed);
     }
@@ -305,6 +307,15 @@ std::variant<ParsedRequest, ApiError> parse_request(Endpoint endpoint, std::stri
   if (model_name.empty()) {
     return invalid_request("Invalid 'model': empty string. Expected the name of a model.", "model",
                            "empty_string");
+  }
+  // No model is named by more; a longer name would only be written to the usage rows and the log.
+  if (model_name.size() > kMaxModelName) {
+    return invalid_request(
+        "Invalid 'model': string too long. Expected a string with maximum "
+        "length " +
+            std::to_string(kMaxModelName) + ", but got a string with length " +
+            std::to_string(model_name.size()) + " instead.",
+        "model", "string_above_max_length");
   }
   request.model.assign(model_name);
   if (auto error = parse_options(top, request)) return std::move(*error);

@@ -13,6 +13,11 @@
 
 namespace sluice::proto {
 
+// The largest max_tokens (or max_completion_tokens) a request may ask for: 2^24.
+inline constexpr std::int64_t kMaxTokensBound = std::int64_t{1} << 24;
+// The longest model name a request may give, in bytes.
+inline constexpr std::size_t kMaxModelName = 256;
+
 enum class Endpoint { ChatCompletions, Completions, Embeddings };
 
 // content flattened to text: a string, or the text parts of an array (other parts are ignored,

@@ -91,6 +91,10 @@ def test_missing_or_wrong_token_is_401(stack, authorization):
     ({"name": "a", "expires_at": "next week"}, "expires_at"),
     ({"name": "a", "price_multiplier": "cheap"}, "price_multiplier"),
     ({"name": "a", "budget": 5}, "budget"),
+    ({"name": "a", "budget_usd": 1e10}, "budget_usd"),  # would wrap negative in nano-USD
+    ({"name": "a\nforged log line"}, "name"),
+    ({"name": "a", "models": ["qwen-turbo,qwen3-max"]}, "models"),  # stored comma-joined
+    ({"name": "a", "price_multiplier": 1e6}, "price_multiplier"),
 ])
 def test_malformed_create_is_400_naming_the_field(stack, body, field):
     r = admin(stack, "POST", "/admin/keys", json=body)

@@ -68,6 +68,20 @@ TEST(ParseRequestTest, AParameterTheGatewayDecidesOnNamedTwiceIsRefused) {
 
 // Inside a message, where only token estimates depend on it, the last of two members wins, as
 // in the JSON parsers of Python and Go that upstreams answer with.
+TEST(ParseRequestTest, AModelNameOverTheLongestAnyModelHasIsRefused) {
+  const std::string name(kMaxModelName, 'x');
+  EXPECT_EQ(parse_ok(Endpoint::ChatCompletions,
+                     R"({"model":")" + name + R"(","messages":[{"role":"user"}]})")
+                .model,
+            name);
+  const ApiError e = parse_error(Endpoint::ChatCompletions,
+                                 R"({"model":")" + name + R"(x","messages":[{"role":"user"}]})");
+  EXPECT_EQ(e.param, "model");
+  EXPECT_EQ(e.message,
+            "Invalid 'model': string too long. Expected a string with maximum length 256, but got "
+            "a string with length 257 instead.");
+}
+
 TEST(ParseRequestTest, InsideAMessageTheLastOfTwoMembersWins) {
   const ParsedRequest r =
       parse_ok(Endpoint::ChatCompletions,
@@ -213,6 +227,15 @@ TEST(ParseRequestTest, WrongTypesNameTheParam) {
        "max_completion_tokens",
        "Invalid 'max_completion_tokens': integer below minimum value. Expected a value >= 1, but "
        "got -3 instead."},
+      {Endpoint::ChatCompletions, R"({"model":"m","max_tokens":16777217,"messages":[]})",
+       "max_tokens",
+       "Invalid 'max_tokens': integer above maximum value. Expected a value <= 16777216, but got "
+       "16777217 instead."},
+      {Endpoint::ChatCompletions,
+       R"({"model":"m","max_completion_tokens":9223372036854775807,"messages":[]})",
+       "max_completion_tokens",
+       "Invalid 'max_completion_tokens': integer above maximum value. Expected a value <= "
+       "16777216, but got 9223372036854775807 instead."},
       {Endpoint::ChatCompletions, R"({"model":"m","n":129,"messages":[]})", "n",
        "Invalid 'n': integer above maximum value. Expected a value <= 128, but got 129 instead."},
       {Endpoint::ChatCompletions, R"({"model":"m","n":18446744073709551615,"messages":[]})", "n",

@@ -171,11 +171,19 @@ TEST(SqliteStorage, ActiveNamesAreUniqueButARevokedNameCanBeReused) {
   EXPECT_EQ(db->list_keys().value().size(), 2u);
 }
 
-TEST(SqliteStorage, EmptyNameIsInvalid) {
+TEST(SqliteStorage, AKeyThatWouldSplitALogLineOrItsModelListIsInvalid) {
   auto db = memory_db();
-  auto r = db->create_key({.name = ""});
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, ports::StoreError::Code::kInvalid);
+  for (const ports::NewKey& key : {ports::NewKey{.name = ""}, ports::NewKey{.name = "a\nb"},
+                                   ports::NewKey{.name = "a", .models = {"qwen-turbo,qwen3-max"}},
+                                   ports::NewKey{.name = "a", .models = {""}},
+                                   ports::NewKey{.name = "a", .price_multiplier = -1},
+                                   ports::NewKey{.name = "a", .price_multiplier = 1001},
+                                   ports::NewKey{.name = "a", .budget = -5}}) {
+    auto r = db->create_key(key);
+    ASSERT_FALSE(r) << key.name;
+    EXPECT_EQ(r.error().code, ports::StoreError::Code::kInvalid) << r.error().message;
+  }
+  EXPECT_TRUE(db->create_key({.name = "ok", .models = {"qwen3-*"}, .price_multiplier = 0.5}));
 }
 
 TEST(SqliteStorage, KeyExpiresAtItsInstant) {
