@@ -102,16 +102,14 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   });
   admin.set_channel_enabler(
       [&gateway](std::string_view name) { return gateway.runtime()->pool->enable_channel(name); });
-  net::HttpServer server{options,
-                         [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
-                           if (admin.handles(request.path())) {
-                             return admin.handle(request, writer);
-                           }
-                           return gateway.handle(request, writer);
-                         }};
+  auto server = std::make_unique<net::HttpServer>(
+      options, [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
+        if (admin.handles(request.path())) return admin.handle(request, writer);
+        return gateway.handle(request, writer);
+      });
   uint16_t port = 0;
   try {
-    port = server.listen();
+    port = server->listen();
   } catch (const boost::system::system_error& e) {
     std::cerr << "sluice: cannot listen on " << options.host << ":" << options.port << ": "
               << e.code().message() << "\n";
@@ -155,20 +153,23 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
           return;
         }
         spdlog::info("signal {}: draining requests in flight, then exiting", signal);
-        server.stop();
+        server->stop();
       };
   signals.async_wait(on_signal);
   std::thread signal_thread{[&] { signals_loop.run(); }};
-  server.run();
+  server->run();
+  signals_loop.stop();
+  signal_thread.join();
   admin.finish_work();  // a report that outlasted the drain still refers to its request
-  // Every answer in flight has been given (or the drain timed out): write the ledger's buffer
-  // before exiting, so nothing acknowledged is lost on SIGTERM.
+  // Requests the drain timed out on end with the event loops: each still writes its usage row
+  // and access-log line (pipeline::Gateway::handle), so this comes before the flush below.
+  server.reset();
+  // Every answer in flight has been given (or cut): write the ledger's buffer before exiting, so
+  // nothing acknowledged is lost on SIGTERM.
   if (auto flushed = ledger.flush(); !flushed) {
     spdlog::error("usage ledger: final flush failed: {}", flushed.error().message);
   }
   spdlog::info("usage ledger flushed: {} rows written", ledger.stats().written);
-  signals_loop.stop();
-  signal_thread.join();
   if (demo) demo->stop();
   spdlog::shutdown();
 }

@@ -147,6 +147,20 @@ Gateway::Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys)
 
 awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writer) {
   RequestContext ctx{request, writer, runtime_.load()};
+  // A request whose coroutine is destroyed before it ends (the drain timed out on it, and the
+  // server tore its event loops down) is still accounted: the upstream bills what it generated.
+  struct AccountIfCut {
+    RequestContext& ctx;
+    Metrics& metrics;
+    bool ended = false;
+    ~AccountIfCut() {
+      if (ended) return;
+      ctx.status = 503;
+      ctx.upstream_error = "cut_at_shutdown";
+      record_usage(ctx);
+      account(ctx, metrics);
+    }
+  } cut{ctx, metrics_};
   ctx.request_id = net::request_id_for(request);
   ctx.keyed.services = keys_;
   std::string_view path = request.path();
@@ -194,6 +208,7 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
     co_await reply_error(
         ctx, proto::not_found("Unknown route " + request.method + " " + std::string(path) + "."));
   }
+  cut.ended = true;
   account(ctx, metrics_);
 }
 

@@ -1,6 +1,7 @@
 """The gateway relaying to `sluice sim`: answers, streams, errors, failover, reload and drain."""
 import json
 import signal
+import sqlite3
 import threading
 
 import httpx
@@ -206,6 +207,37 @@ def test_sigterm_lets_a_request_in_flight_finish(tmp_path, processes):
     g.log.close()
     assert '"request_id":"drained-1"' in g.output()  # its access-log line was written too
 
+
+
+def test_a_stream_the_drain_timed_out_on_is_still_logged_and_billed(tmp_path, processes):
+    # A 10 s stream (100 tokens at 10/s) against a 500 ms drain: SIGTERM cuts it.
+    slow = start_sim(tmp_path, "--tps", "10", "--answer-tokens", "100")
+    processes.append(slow)
+    db = tmp_path / "cut.db"
+    g = start_gateway(tmp_path, gateway_config(("slow", slow.url, "sim-0"),
+                                               extra="drain_timeout: 500ms\n")
+                      .replace("keys:", f"storage: sqlite:{db}\nkeys:", 1))
+    body = {"model": "qwen3-max", "messages": MESSAGES, "stream": True}
+
+    def call():
+        try:
+            chat(g.url, body, headers={"x-request-id": "cut-1"})
+        except httpx.HTTPError:
+            pass  # the stream is cut: what the client sees is not under test here
+
+    t = threading.Thread(target=call)
+    t.start()
+    wait_until(lambda: 'sluice_requests_in_flight 1' in httpx.get(g.url + "/metrics").text)
+    g.proc.send_signal(signal.SIGTERM)
+    assert g.proc.wait(20) == 0
+    t.join(20)
+    g.log.close()
+    [line] = [json.loads(l) for l in g.output().splitlines() if '"request_id":"cut-1"' in l]
+    assert line["status"] == 503
+    with sqlite3.connect(db) as conn:
+        [(status, completion)] = conn.execute(
+            "SELECT status, completion_tokens FROM usage_rows WHERE request_id = 'cut-1'").fetchall()
+    assert status == 503 and completion > 0  # what the upstream sent before the cut is billed
 
 
 def test_half_sent_request_gets_408_and_server_keeps_serving(tmp_path, processes, sim):
