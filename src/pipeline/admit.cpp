@@ -72,15 +72,14 @@ std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& c
   }
   // The header only narrows what the operator allows: `on` asks for the key's policy.
   if (auto header = ctx.request.header("x-sluice-fallback"); !header.empty()) {
-    if (header == "off" || header == "false" || header == "0") {
-      r.allow_fallback = false;
-    } else if (header == "on" || header == "true" || header == "1") {
-      // as the key's policy says
-    } else {
+    const bool off = header == "off" || header == "false" || header == "0";
+    const bool on = header == "on" || header == "true" || header == "1";
+    if (!off && !on) {
       return proto::invalid_request(
           "Header x-sluice-fallback must be `on` or `off`, got `" + std::string(header) + "`.",
           "x-sluice-fallback");
     }
+    if (off) r.allow_fallback = false;
   }
 
   // Sluice's own count (the pool calibrates it per channel), shared with the key's checks.
