@@ -114,8 +114,8 @@ awaitable<void> serve_model(RequestContext& ctx, std::string_view encoded_id) {
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   auto pct = boost::urls::make_pct_string_view(encoded_id);
   const std::string id = pct ? pct->decode() : std::string(encoded_id);
-  const auto ids = models_for_caller(ctx);
-  if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+  const auto& models = ctx.runtime->models;
+  if (!caller_may_use(ctx, id) || std::find(models.begin(), models.end(), id) == models.end()) {
     co_return co_await reply_error(ctx, proto::model_not_found(id));
   }
   net::Response response;
