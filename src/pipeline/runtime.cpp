@@ -100,12 +100,16 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
   if (previous && previous->pool && previous->pool_inputs == runtime->pool_inputs) {
     runtime->pool = previous->pool;
   } else {
+    std::unique_ptr<core::QuotaPool> pool;
     try {
-      runtime->pool = std::make_shared<SharedPool>(std::make_unique<core::QuotaPool>(
-          channel_specs(runtime->config), pool_options(runtime->config)));
+      pool = std::make_unique<core::QuotaPool>(channel_specs(runtime->config),
+                                               pool_options(runtime->config));
     } catch (const std::invalid_argument& e) {
       return std::string("pool: ") + e.what();
     }
+    runtime->pool = previous && previous->pool
+                        ? std::make_shared<SharedPool>(std::move(pool), *previous->pool)
+                        : std::make_shared<SharedPool>(std::move(pool));
   }
   runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
   return std::shared_ptr<const Runtime>(std::move(runtime));

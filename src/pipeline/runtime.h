@@ -30,8 +30,8 @@ struct Runtime {
   std::vector<std::string> models;  // every served model, sorted
   std::unordered_map<std::string, const config::ClientKey*> keys;
   // Admission against every account's limits; pool channel i is channels[i]. Shared with the
-  // snapshot that follows a reload when the pool's inputs did not change, so that its windows
-  // (what the upstream accounts have already counted) survive the reload.
+  // snapshot that follows a reload when the pool's inputs did not change, and continued from
+  // when they did, so that what the upstream accounts have already counted survives the reload.
   std::shared_ptr<SharedPool> pool;
   std::string pool_inputs;  // what the pool was built from, to tell whether a reload changes it
   core::billing::PriceTable prices;  // built-in list prices with `pricing:` applied
@@ -42,7 +42,8 @@ struct Runtime {
 
 // Derives the snapshot; an error names the channel whose base_url cannot be used. With
 // `previous`, its pool is kept when the channels, limits, fallbacks and pool settings are the
-// same.
+// same, and otherwise continued from (SharedPool), so the accounts' windows and requests in
+// flight survive the reload.
 std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(
     config::Config config, const Runtime* previous = nullptr);
 

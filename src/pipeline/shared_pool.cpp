@@ -20,6 +20,13 @@ struct SharedPool::Waiter {
   std::atomic<bool> notified{false};
 };
 
+// The pools that count against the same accounts: the current one and those it continues from
+// whose requests are still running.
+struct SharedPool::Family {
+  sync::AdaptiveMutex mu;
+  std::vector<SharedPool*> members;  // GUARDED_BY(mu)
+};
+
 namespace {
 
 std::vector<std::string> model_names_of(const core::QuotaPool& pool) {
@@ -32,8 +39,28 @@ std::vector<std::string> model_names_of(const core::QuotaPool& pool) {
 }  // namespace
 
 SharedPool::SharedPool(std::unique_ptr<core::QuotaPool> pool)
-    : pool_(std::move(pool)), model_names_(model_names_of(*pool_)) {}
-SharedPool::~SharedPool() = default;
+    : family_(std::make_shared<Family>()),
+      mu_(family_->mu),
+      pool_(std::move(pool)),
+      model_names_(model_names_of(*pool_)) {
+  family_->members.push_back(this);
+}
+
+SharedPool::SharedPool(std::unique_ptr<core::QuotaPool> pool, SharedPool& previous)
+    : family_(previous.family_),
+      mu_(family_->mu),
+      pool_(std::move(pool)),
+      model_names_(model_names_of(*pool_)) {
+  std::lock_guard lock(mu_);
+  pool_->continue_from(*previous.pool_, now());
+  family_->members.push_back(this);
+  wake_locked();
+}
+
+SharedPool::~SharedPool() {
+  std::lock_guard lock(mu_);
+  std::erase(family_->members, this);
+}
 
 core::TimePoint SharedPool::now() {
   return core::TimePoint{std::chrono::steady_clock::now().time_since_epoch()};
@@ -49,6 +76,17 @@ void SharedPool::wake_locked() {
     std::shared_ptr<Waiter> waiter = it->second;
     waiter->notified.store(true);
     asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+  }
+}
+
+void SharedPool::freed_locked() {
+  wake_locked();
+  if (family_->members.size() == 1) return;
+  const core::TimePoint at = now();
+  for (SharedPool* other : family_->members) {
+    if (other == this) continue;
+    other->pool_->dispatch(at);
+    other->wake_locked();
   }
 }
 
@@ -103,13 +141,13 @@ void SharedPool::complete(const core::Reservation& reservation, const core::Clas
                           const core::Usage& usage) {
   std::lock_guard lock(mu_);
   pool_->complete(reservation, outcome, usage, now());
-  wake_locked();
+  freed_locked();
 }
 
 void SharedPool::cancel(const core::Reservation& reservation) {
   std::lock_guard lock(mu_);
   pool_->cancel(reservation, now());
-  wake_locked();
+  freed_locked();
 }
 
 core::PoolSnapshot SharedPool::snapshot() {

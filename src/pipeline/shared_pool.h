@@ -2,6 +2,11 @@
 // mutex, plus the wake-ups of requests waiting in its queue. The mutex is held only around pool
 // calls, none of which blocks; a queued request waits on a timer of its own event loop, which
 // the pool's grant (take_woken) or its own `until` fires.
+//
+// A reload that changes the channels builds a new SharedPool that continues from the old one
+// (core::QuotaPool::continue_from): the two share (account, model) state, so they share one
+// mutex too, and capacity one frees wakes the other's queue, until the old one's last request
+// has ended and its snapshot lets go of it.
 #pragma once
 
 #include "core/quota/quota_pool.h"
@@ -24,6 +29,8 @@ namespace sluice::pipeline {
 class SharedPool {
  public:
   explicit SharedPool(std::unique_ptr<core::QuotaPool> pool);
+  // Takes over from `previous` (see above).
+  SharedPool(std::unique_ptr<core::QuotaPool> pool, SharedPool& previous);
   ~SharedPool();
   SharedPool(const SharedPool&) = delete;
   SharedPool& operator=(const SharedPool&) = delete;
@@ -55,6 +62,7 @@ class SharedPool {
 
  private:
   struct Waiter;
+  struct Family;
   static std::uint64_t key(core::TicketId t) {
     return (static_cast<std::uint64_t>(t.slot) << 32) | t.generation;
   }
@@ -62,8 +70,12 @@ class SharedPool {
   // After any pool call that may have changed its state: wakes the coroutines of tickets the
   // pool granted or rejected, and republishes whether a channel is disabled. REQUIRES: mu_ held.
   void wake_locked();
+  // wake_locked(), and, after a call that freed capacity, lets the other pools of the family
+  // hand it to their queues. REQUIRES: mu_ held.
+  void freed_locked();
 
-  sync::AdaptiveMutex mu_;
+  std::shared_ptr<Family> family_;
+  sync::AdaptiveMutex& mu_;  // the family's
   std::unique_ptr<core::QuotaPool> pool_;
   const std::vector<std::string> model_names_;
   std::atomic<bool> any_disabled_{false};

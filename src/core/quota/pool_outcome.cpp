@@ -39,9 +39,9 @@ void QuotaPool::complete(const Reservation& res, const Classification& c, const 
   if (!rec.active || rec.generation != res.generation) return;
   Candidate& cand = candidates_[idx(rec.candidate)];
   Channel& ch = channels_[idx(cand.channel)];
-  AccountModel& am = account_models_[idx(cand.account_model)];
+  AccountModel& am = account_model(cand.account_model);
   ModelState& m = models_[idx(rec.model)];
-  --ch.in_flight;
+  --*ch.in_flight;
   --am.in_flight;
   ++counters_.outcomes[static_cast<std::size_t>(c.outcome)];
 
@@ -70,8 +70,8 @@ void QuotaPool::cancel(const Reservation& res, TimePoint now) {
   if (!rec.active || rec.generation != res.generation) return;
   Candidate& cand = candidates_[idx(rec.candidate)];
   Channel& ch = channels_[idx(cand.channel)];
-  AccountModel& am = account_models_[idx(cand.account_model)];
-  --ch.in_flight;
+  AccountModel& am = account_model(cand.account_model);
+  --*ch.in_flight;
   --am.in_flight;
   am.windows->release(rec.reserved, false, false, rec.admitted_at, now);
   if (rec.probe) ch.breaker.on_probe_abandoned();

@@ -33,10 +33,10 @@ TimePoint QuotaPool::earliest_room(int model, const RequestView& r, TimePoint no
     const Candidate& c = candidates_[idx(ci)];
     const Channel& ch = channels_[idx(c.channel)];
     if (ch.disabled || r.excludes(c.channel)) continue;
-    AccountModel& am = account_models_[idx(c.account_model)];
+    AccountModel& am = account_model(c.account_model);
     TimePoint t = std::max({now, c.unavailable_until, am.cooldown_until});
     if (ch.breaker.state(now) == BreakerState::Open) t = std::max(t, ch.breaker.open_until());
-    const bool capped = (ch.max_in_flight > 0 && ch.in_flight >= ch.max_in_flight) ||
+    const bool capped = (ch.max_in_flight > 0 && *ch.in_flight >= ch.max_in_flight) ||
                         (am.concurrency_cap > 0 && am.in_flight >= am.concurrency_cap) ||
                         !ch.breaker.allows(std::max(t, now));
     if (capped) t = std::max(t, now + options_.unknown_wait);
@@ -66,9 +66,10 @@ Duration QuotaPool::projected_wait(int model, const RequestView& r, TimePoint no
   ++mark_epoch_;
   for (int ci : m.candidates) {
     const Candidate& c = candidates_[idx(ci)];
-    AccountModel& am = account_models_[idx(c.account_model)];
-    if (channels_[idx(c.channel)].disabled || am.mark == mark_epoch_) continue;
-    am.mark = mark_epoch_;
+    AccountModel& am = account_model(c.account_model);
+    std::uint32_t& mark = account_marks_[idx(c.account_model)];
+    if (channels_[idx(c.channel)].disabled || mark == mark_epoch_) continue;
+    mark = mark_epoch_;
     const WindowLimits& l = am.windows->limits();
     const double rpm = effective_requests_per_minute({l.rpm, l.rps, l.tpm});
     if (rpm <= 0) return wait;  // an unlimited account: the queue drains as fast as it can
@@ -118,9 +119,10 @@ PoolRateLimit QuotaPool::rate_limit_values(int model, TimePoint now) {
   ++mark_epoch_;
   for (int ci : models_[idx(model)].candidates) {
     const Candidate& c = candidates_[idx(ci)];
-    AccountModel& am = account_models_[idx(c.account_model)];
-    if (channels_[idx(c.channel)].disabled || am.mark == mark_epoch_) continue;
-    am.mark = mark_epoch_;
+    AccountModel& am = account_model(c.account_model);
+    std::uint32_t& mark = account_marks_[idx(c.account_model)];
+    if (channels_[idx(c.channel)].disabled || mark == mark_epoch_) continue;
+    mark = mark_epoch_;
     const WindowLimits l = am.windows->limits();
     const WindowUsage u = am.windows->usage(now);
     if (l.rpm > 0) {

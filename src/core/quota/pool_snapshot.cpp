@@ -12,7 +12,7 @@ PoolSnapshot QuotaPool::snapshot(TimePoint now) {
     c.account = ch.account;
     c.priority = ch.priority;
     c.weight = ch.weight;
-    c.in_flight = ch.in_flight;
+    c.in_flight = *ch.in_flight;
     c.max_in_flight = ch.max_in_flight;
     c.breaker = ch.breaker.state(now);
     c.breaker_open_until = ch.breaker.open_until();
@@ -21,10 +21,10 @@ PoolSnapshot QuotaPool::snapshot(TimePoint now) {
     s.channels.push_back(std::move(c));
   }
   for (const Candidate& cand : candidates_) {
-    AccountModel& am = account_models_[idx(cand.account_model)];
+    AccountModel& am = account_model(cand.account_model);
     refresh_limits(am, now);
     ChannelModelSnapshot m;
-    m.model = models_[idx(am.model)].name;
+    m.model = am.model_name;
     m.account = am.account;
     m.configured = am.configured;
     m.effective = am.windows->limits();

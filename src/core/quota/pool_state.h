@@ -16,10 +16,12 @@
 
 namespace sluice::core::pool_detail {
 
-// One (account, model): the provider's unit of limits, shared by the account's channels.
+// One (account, model): the provider's unit of limits, shared by the account's channels. It holds
+// nothing specific to one pool, so that the pool built by a reload can share it with the pool it
+// replaces (QuotaPool::continue_from): what the account has counted outlives the channel list.
 struct AccountModel {
   std::string account;
-  int model = -1;
+  std::string model_name;
   ModelLimits configured;  // after built-in defaults; 0 = learn
   std::int64_t tps = 0;
   bool learn_rpm = false;
@@ -35,7 +37,6 @@ struct AccountModel {
   double pace_slowdown = 1;
   TimePoint pace_penalty_until{};
   int quota_streak = 0;
-  std::uint32_t mark = 0;  // de-duplication epoch for per-model sums
 };
 
 struct Channel {
@@ -44,7 +45,8 @@ struct Channel {
   double weight = 1;
   int priority = 0;
   int max_in_flight = 0;
-  int in_flight = 0;
+  // Shared with the same channel in the pool a reload builds, whose requests count against it too.
+  std::shared_ptr<int> in_flight = std::make_shared<int>(0);
   CircuitBreaker breaker;
   bool disabled = false;
   std::string disabled_reason;

@@ -79,9 +79,10 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
       }
       auto [it, fresh] = account_model_of.try_emplace({account, model}, 0);
       if (fresh) {
-        AccountModel am;
+        auto shared = std::make_shared<AccountModel>();
+        AccountModel& am = *shared;
         am.account = account;
-        am.model = model;
+        am.model_name = ms.model;
         const auto builtin = builtin_limits(ms.model).value_or(ModelLimits{});
         const ModelLimits fill = options_.learn_unconfigured ? ModelLimits{} : builtin;
         am.configured.rpm = ms.limits.rpm > 0 ? ms.limits.rpm : fill.rpm;
@@ -94,11 +95,11 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
         am.rpm_learner = AimdLimit(capped_by(options_.learn_rpm, builtin.rpm));
         am.tpm_learner = AimdLimit(capped_by(options_.learn_tpm, builtin.tpm));
         am.windows = options_.make_windows(account, ms.model, options_.window_shape);
-        account_models_.push_back(std::move(am));
+        account_models_.push_back(std::move(shared));
         it->second = static_cast<int>(account_models_.size()) - 1;
-        refresh_limits(account_models_.back(), TimePoint{});
+        refresh_limits(am, TimePoint{});
       } else if (ms.tps > 0) {
-        account_models_[idx(it->second)].tps = ms.tps;
+        account_model(it->second).tps = ms.tps;
       }
       candidates_.push_back(Candidate{channel, it->second, 0, TimePoint{}});
       models_[idx(model)].candidates.push_back(static_cast<int>(candidates_.size()) - 1);
@@ -126,6 +127,7 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
       if (to >= 0 && to != from) models_[idx(from)].fallbacks.push_back(to);
     }
   }
+  account_marks_.assign(account_models_.size(), 0);
   reservations_.reserve(256);
   free_reservations_.reserve(256);
   woken_.reserve(64);
@@ -161,9 +163,9 @@ void QuotaPool::refresh_limits(AccountModel& am, TimePoint now) {
 bool QuotaPool::channel_usable(const Candidate& c, const RequestView& r, TimePoint now) {
   const Channel& ch = channels_[idx(c.channel)];
   if (ch.disabled || now < c.unavailable_until || r.excludes(c.channel)) return false;
-  if (ch.max_in_flight > 0 && ch.in_flight >= ch.max_in_flight) return false;
+  if (ch.max_in_flight > 0 && *ch.in_flight >= ch.max_in_flight) return false;
   if (!ch.breaker.allows(now)) return false;
-  AccountModel& am = account_models_[idx(c.account_model)];
+  AccountModel& am = account_model(c.account_model);
   if (now < am.cooldown_until) return false;
   if (am.concurrency_cap > 0 && am.in_flight >= am.concurrency_cap) return false;
   if (am.pace_slowdown > 1 && now >= am.pace_penalty_until) refresh_limits(am, now);
@@ -193,7 +195,7 @@ std::optional<Reservation> QuotaPool::try_grant(int model, const RequestView& r,
       if (best >= 0 && vt >= best_vt) continue;
       if (!channel_usable(c, r, now)) continue;
       const Demand d = demand(c, m, r);
-      if (account_models_[idx(c.account_model)].windows->earliest(d, now) > now) continue;
+      if (account_model(c.account_model).windows->earliest(d, now) > now) continue;
       best = ci;
       best_vt = vt;
       best_demand = d;
@@ -212,7 +214,7 @@ Reservation QuotaPool::grant(int model, int candidate, const Demand& d, const Re
                              TimePoint now) {
   Candidate& c = candidates_[idx(candidate)];
   Channel& ch = channels_[idx(c.channel)];
-  AccountModel& am = account_models_[idx(c.account_model)];
+  AccountModel& am = account_model(c.account_model);
   std::uint32_t slot;
   if (!free_reservations_.empty()) {
     slot = free_reservations_.back();
@@ -230,7 +232,7 @@ Reservation QuotaPool::grant(int model, int candidate, const Demand& d, const Re
   rec.raw_prompt = r.raw_prompt;
   rec.probe = ch.breaker.on_admit(now);
   am.windows->take(d, now);
-  ++ch.in_flight;
+  ++*ch.in_flight;
   ++am.in_flight;
   return Reservation{slot,  rec.generation,  c.channel,          model,
                      false, d.prompt_tokens, d.completion_tokens};

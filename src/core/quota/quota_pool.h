@@ -82,6 +82,18 @@ class QuotaPool {
   // Appends the tickets granted or rejected since the last call, and forgets them.
   void take_woken(std::vector<TicketId>& out);
 
+  // Takes over from `previous`, the pool this one replaces when a reload changes the channels:
+  //  - each (account, model) both pools serve is shared: its windows, requests in flight,
+  //    cooldown and learned limits, under this pool's configured limits. Requests either pool
+  //    admits count against the same account, so a reload cannot exceed what the upstream allows;
+  //  - a channel both have (same name and account) shares its in-flight count and starts with
+  //    the health `previous` gave it (breaker, disabled, calibration, models it answered 404 for);
+  //  - each model both serve starts with the completion length `previous` learned.
+  // Call once, before the first admit. From then on, the caller serialises the calls to both
+  // pools with one lock, and after a complete() or cancel() on one lets the other dispatch(): the
+  // capacity it freed may be what the other's queue waits for.
+  void continue_from(QuotaPool& previous, TimePoint now);
+
   // Operator/probe control of channels disabled by billing/auth refusals.
   void enable_channel(int channel);
   void disable_channel(int channel, std::string_view reason, TimePoint now);
@@ -111,6 +123,7 @@ class QuotaPool {
   using RequestView = pool_detail::RequestView;
 
   static std::size_t idx(int i) { return static_cast<std::size_t>(i); }
+  AccountModel& account_model(int i) { return *account_models_[idx(i)]; }
 
   // quota_pool.cpp: construction and admission
   void build(std::vector<ChannelSpec>& specs);
@@ -142,8 +155,9 @@ class QuotaPool {
 
   PoolOptions options_;
   std::vector<Channel> channels_;
-  int disabled_channels_ = 0;  // channels_ with `disabled` set
-  std::vector<AccountModel> account_models_;
+  int disabled_channels_ = 0;                                  // channels_ with `disabled` set
+  std::vector<std::shared_ptr<AccountModel>> account_models_;  // shared: see continue_from
+  std::vector<std::uint32_t> account_marks_;  // per account model: de-duplication epoch for sums
   std::vector<Candidate> candidates_;
   std::vector<ModelState> models_;
   std::unordered_map<std::string, int, NameHash, std::equal_to<>> model_index_;

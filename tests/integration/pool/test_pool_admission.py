@@ -249,3 +249,38 @@ def test_upstream_refusal_with_no_other_channel_is_a_429_with_retry_after(tmp_pa
     assert 55 <= int(r.headers["retry-after"]) <= 60  # the cooldown the upstream asked for
     assert sim_refused(sim.url) == 1
     assert admin_pool(gw.url)["channels"][0]["models"][0]["cooldown_seconds"] > 0
+
+
+def test_reload_that_changes_the_channels_keeps_counting_the_requests_in_flight(tmp_path,
+                                                                                processes):
+    # The account serves two requests at a time, and the channel says so. Two are running when a
+    # reload adds a channel (so the pool is rebuilt); two more sent then must wait for them, not
+    # reach the account as a third and fourth.
+    import signal
+    from sluice_testing import wait_until
+    sim = start_sim(tmp_path, "--max-in-flight", "2", accounts=2, latency_ms=1500)
+    processes.append(sim)
+    channel_a = (f"  - {{name: a, base_url: '{sim.url}/v1', api_key: sim-0, max_in_flight: 2, "
+                 "models: {qwen3-max: {rpm: 600, rps: 100}}}\n")
+    channel_b = (f"  - {{name: b, base_url: '{sim.url}/v1', api_key: sim-1, "
+                 "models: {qwen-plus: {rpm: 600}}}\n")
+    head = f"admin_token: {ADMIN}\nkeys: [{{key: {KEY}, name: tester}}]\nchannels:\n"
+    gw = start_gateway(tmp_path, head + channel_a)
+    processes.append(gw)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        first = [pool.submit(chat, gw.url) for _ in range(2)]
+        wait_until(lambda: admin_pool(gw.url)["channels"][0]["in_flight"] == 2)
+        gw.config_path.write_text(gw.config_path.read_text() + channel_b)
+        gw.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: "configuration reloaded" in gw.output())
+        assert len(admin_pool(gw.url)["channels"]) == 2
+        assert admin_pool(gw.url)["channels"][0]["in_flight"] == 2
+        second = [pool.submit(chat, gw.url) for _ in range(2)]
+        wait_until(lambda: {m["model"]: m["queued"] for m in admin_pool(gw.url)["models"]}
+                   == {"qwen3-max": 2, "qwen-plus": 0})
+        answers = [f.result() for f in first + second]
+    assert [r.status_code for r in answers] == [200] * 4
+    assert sim_refused(sim.url) == 0
+    assert sim_accepted(sim.url) == 4
+    [model] = admin_pool(gw.url)["channels"][0]["models"]
+    assert model["usage"]["rpm"] == 4  # the two from before the reload still count
