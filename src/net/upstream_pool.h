@@ -1,6 +1,9 @@
 // Idle upstream connections of one event loop, keyed by UpstreamEndpoint::pool_key. An Asio
 // service, so it lives and dies with its io_context and needs no lock: only that loop's thread
 // touches it. Reuse is LIFO (the most recently used connection is the least likely to be stale).
+// A connection idle for longer than the age is closed: by the next give_back for its key, or by
+// a timer when no traffic comes, so a burst's connections do not hold descriptors (and the
+// upstream's sockets) after it.
 #pragma once
 
 #include "net/beast_pch.h"
@@ -11,8 +14,10 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,7 +58,9 @@ class UpstreamPool final : public boost::asio::execution_context::service {
   static constexpr std::size_t kMaxIdlePerKey = 256;
   static constexpr std::chrono::seconds kMaxIdleAge{30};
 
-  explicit UpstreamPool(boost::asio::execution_context& context) : service(context) {}
+  explicit UpstreamPool(boost::asio::execution_context& context,
+                        std::chrono::steady_clock::duration max_idle_age = kMaxIdleAge)
+      : service(context), max_idle_age_(max_idle_age) {}
 
   // The most recently returned live connection for `pool_key`, or null.
   std::unique_ptr<UpstreamConnection> take(const std::string& pool_key);
@@ -62,12 +69,22 @@ class UpstreamPool final : public boost::asio::execution_context::service {
   boost::asio::ssl::context& tls_context(const std::string& ca_file);
 
  private:
+  // Oldest first: the front is the next to outlive the age, the back the next to be reused.
+  using IdleStack = std::deque<std::unique_ptr<UpstreamConnection>>;
+
   void shutdown() override {
     idle_.clear();
+    sweep_timer_.reset();
     tls_.clear();
   }
+  void close_outlived(IdleStack& stack, std::chrono::steady_clock::time_point now) const;
+  void arm_sweep(const boost::asio::any_io_executor& executor);
+  void sweep();
 
-  std::map<std::string, std::vector<std::unique_ptr<UpstreamConnection>>> idle_;
+  std::chrono::steady_clock::duration max_idle_age_;
+  std::map<std::string, IdleStack> idle_;
+  std::optional<boost::asio::steady_timer> sweep_timer_;
+  bool sweep_armed_ = false;
   std::map<std::string, std::unique_ptr<boost::asio::ssl::context>> tls_;
 };
 
