@@ -54,7 +54,7 @@ void account(const RequestContext& ctx, Metrics& metrics) {
   line += ",\"request_id\":";
   proto::append_json_string(line, ctx.request_id);
   line += ",\"key\":";
-  proto::append_json_string(line, ctx.key ? std::string_view(ctx.key->name) : "");
+  proto::append_json_string(line, key_name(ctx));
   line += ",\"route\":";
   proto::append_json_string(line, ctx.route);
   line += ",\"model\":";

@@ -67,4 +67,10 @@ struct RequestContext {
   std::optional<std::chrono::steady_clock::duration> time_to_first_byte;
 };
 
+// The name of the key that authenticated the request, stored or configured; "" for none.
+inline std::string_view key_name(const RequestContext& ctx) {
+  if (ctx.keyed.record) return ctx.keyed.record->name;
+  return ctx.key ? std::string_view(ctx.key->name) : std::string_view();
+}
+
 }  // namespace sluice::pipeline

@@ -71,9 +71,7 @@ void record_usage(RequestContext& ctx) {
       .time = std::chrono::duration_cast<std::chrono::milliseconds>(wall_started.time_since_epoch())
                   .count(),
       .key_id = keyed.record ? keyed.record->id : 0,
-      .key_name = keyed.record ? keyed.record->name
-                  : ctx.key    ? ctx.key->name
-                               : std::string(),
+      .key_name = std::string(key_name(ctx)),
       .requested_model = ctx.parsed.model,
       .served_model = ctx.served_model,
       .channel = ctx.channel ? ctx.runtime->channels[*ctx.channel].config->name : std::string(),

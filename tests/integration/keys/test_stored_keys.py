@@ -16,6 +16,23 @@ def test_stored_key_is_answered(stack):
     assert r.json()["usage"]["completion_tokens"] > 0
 
 
+def test_the_access_log_names_the_stored_key(stack):
+    import json
+    from sluice_testing import wait_until
+    key = stack.create_key("team-logged")
+    assert stack.chat(key, headers={"x-request-id": "stored-log-1"}).status_code == 200
+
+    def line():
+        for text in stack.gateway.output().splitlines():
+            if text.startswith("{") and json.loads(text)["request_id"] == "stored-log-1":
+                return json.loads(text)
+        return None
+
+    wait_until(lambda: line() is not None)
+    assert line()["key"] == "team-logged"
+    assert key not in stack.gateway.output()
+
+
 def test_unknown_key_is_refused_with_invalid_api_key(stack):
     stack.create_key("team-a")  # the gateway is closed once any key exists
     r = stack.chat("sk-sluice-" + "A" * 43)
