@@ -58,6 +58,8 @@ struct RequestContext {
   // (P2) and a broken upstream ends the stream with an error event.
   bool first_byte_sent = false;
   proto::Usage usage;
+  bool stream_done =
+      false;  // the upstream's stream reached [DONE]: the last usage it sent is final
   std::string upstream_error;  // last upstream failure, for the log
   net::UpstreamFailure upstream_failure = net::UpstreamFailure::None;  // ... as relay saw it
   // The upstream broke after the answer had started (counted by account(), as failures before the

@@ -31,10 +31,10 @@ std::variant<StoredKey, proto::ApiError> authenticate_stored(RequestContext& ctx
 // budget (reserves the request's maximum charge; 429 insufficient_quota when it does not fit).
 std::optional<proto::ApiError> admit_key(RequestContext& ctx);
 
-// relay: keeps a piece of the upstream's stream for an exact count should no usage arrive
-// (streamed_text), unless usage has come. Called once the piece's events were read, so the piece
-// that brings the usage (a short stream's only one) is not copied; the pieces kept are always
-// the stream's first ones.
+// relay: keeps a piece of the upstream's stream for an exact count should no final usage arrive
+// (streamed_text). Called once the piece's events were read, so the piece that brings the final
+// usage and [DONE] (a short stream's only one) is not copied. A usage that came earlier is kept
+// on: an upstream that reports it on every chunk may still break off before its last one.
 void keep_unbilled(RequestContext& ctx, std::string_view piece);
 
 // relay, after the client left mid-stream: reads on for the upstream's usage chunk for a short

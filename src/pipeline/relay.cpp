@@ -1,7 +1,11 @@
 #include "pipeline/relay.h"
 
 #include "pipeline/key_phases.h"
+#include "proto/openai/stream_from_body.h"
 #include "proto/sse/sse_reader.h"
+#include "proto/sse/sse_rewrite.h"
+
+#include <cctype>
 
 namespace sluice::pipeline {
 namespace {
@@ -52,6 +56,13 @@ std::string_view content_type_of(const net::UpstreamCall& call) {
   return type.empty() ? std::string_view("application/json") : type;
 }
 
+// A stream request answered with a JSON body: the upstream ignored "stream": true.
+bool answered_with_json(const net::UpstreamCall& call) {
+  std::string type(net::find_header(call.headers(), "content-type"));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type.find("json") != std::string::npos;
+}
+
 }  // namespace
 
 proto::ApiError transport_error(net::UpstreamFailure failure) {
@@ -88,8 +99,45 @@ boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::Upstr
   co_return AttemptResult::Answered;
 }
 
+// The client asked for a stream and the upstream answered with the whole completion: the client
+// gets the stream it asked for, made of that answer, and the answer's usage is billed.
+boost::asio::awaitable<AttemptResult> relay_whole_answer_as_stream(
+    RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
+  std::string body;
+  if (auto failure = co_await call.read_all(body, kMaxBody);
+      failure != net::UpstreamFailure::None) {
+    ctx.upstream_error = net::to_string(failure);
+    ctx.upstream_failure = failure;
+    last_error = transport_error(failure);
+    co_return AttemptResult::Retry;
+  }
+  ctx.usage = proto::usage_from_body(body);
+  if (ctx.served_model != ctx.parsed.model) body = proto::with_model(body, ctx.served_model);
+  const std::optional<std::string> stream =
+      proto::completion_as_stream(body, ctx.parsed.client_wants_usage);
+  if (!stream) {
+    ctx.upstream_error = "not_an_event_stream";
+    ctx.upstream_failure = net::UpstreamFailure::ResetMidBody;
+    last_error = proto::bad_gateway(
+        "The upstream answered a stream request with a JSON body that is not a completion.");
+    co_return AttemptResult::Retry;
+  }
+  ctx.status = 200;
+  ctx.first_byte_sent = true;
+  ctx.stream_done = true;
+  if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx), "text/event-stream")) {
+    ctx.status = 499;  // the answer is whole and billed all the same
+    co_return AttemptResult::Answered;
+  }
+  record_usage(ctx);
+  if (!co_await ctx.writer.finish(*stream)) ctx.status = 499;
+  co_return AttemptResult::Answered;
+}
+
 boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::UpstreamCall& call,
                                                    std::optional<proto::ApiError>& last_error) {
+  if (answered_with_json(call))
+    co_return co_await relay_whole_answer_as_stream(ctx, call, last_error);
   // Wait for the first bytes before answering, so that an upstream that dies before sending
   // anything can still be replaced by another channel. An upstream may send the head at once and
   // the first event only when the model has started answering: that wait is the first-byte
@@ -121,13 +169,18 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   // Each piece's events. The last piece's go out with the end of the body, in one write; they
   // point into `piece`, which stays valid until the next read.
   PieceOutput out;
-  bool saw_done = false;
+  bool upstream_error_event = false;
   for (;;) {
     reader.feed(piece);
+    if (call.body_done()) reader.finish();  // a last \r need not wait for a \n
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
-        saw_done = saw_done || info.done;
+        ctx.stream_done = ctx.stream_done || info.done;
+        if (info.has_error && !upstream_error_event) {  // passed on; the answer failed
+          upstream_error_event = true;
+          ctx.upstream_error_fields = proto::parse_upstream_error(event->data);
+        }
         if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
         // Some upstreams put the usage asked for on the last chunk with choices: it goes too.
@@ -136,7 +189,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
           std::string data =
               strip_usage ? proto::without_usage(event->data) : std::string(event->data);
           if (rename && !info.done) data = proto::with_model(data, ctx.served_model);
-          out.add("data: " + data + "\n\n");
+          out.add(proto::with_data(event->raw, data));
           continue;
         }
       }
@@ -154,7 +207,12 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     if (failure != net::UpstreamFailure::None || piece.empty()) break;
   }
   std::string tail;
-  if (failure != net::UpstreamFailure::None || !saw_done) {
+  if (upstream_error_event) {
+    // The client has the upstream's own error event; the request failed all the same.
+    ctx.upstream_error = "error_event";
+    ctx.upstream_broke_mid_answer = true;
+    ctx.status = 502;
+  } else if (failure != net::UpstreamFailure::None || !ctx.stream_done) {
     ctx.upstream_failure =
         failure == net::UpstreamFailure::None ? net::UpstreamFailure::ResetMidBody : failure;
     ctx.upstream_error =

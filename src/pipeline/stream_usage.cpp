@@ -12,9 +12,9 @@ constexpr auto kUsageGrace = std::chrono::seconds(2);
 }  // namespace
 
 void keep_unbilled(RequestContext& ctx, std::string_view piece) {
-  // One copy a piece, kept while no usage has come (and only for what bills it): picking each
-  // chunk's payload out as it passed cost more than the copy.
-  if (ctx.keyed.services && !ctx.usage.known) ctx.keyed.streamed.append(piece);
+  // One copy a piece, kept until the final usage has come (and only for what bills it): picking
+  // each chunk's payload out as it passed cost more than the copy.
+  if (ctx.keyed.services && !(ctx.usage.known && ctx.stream_done)) ctx.keyed.streamed.append(piece);
 }
 
 boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
@@ -25,7 +25,10 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
     while (auto event = reader.next()) {  // events already fed come first
       if (!event->has_data) continue;
       auto info = proto::inspect_chunk(event->data);
-      if (info.done) co_return;
+      if (info.done) {
+        ctx.stream_done = true;
+        co_return;
+      }
       if (info.usage.known) ctx.usage = info.usage;  // cumulative: the last one wins
     }
     if (std::chrono::steady_clock::now() >= deadline) co_return;
@@ -36,8 +39,8 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
   }
 }
 
-// The completion text of the tallied stream: its data events other than [DONE] and those that
-// carried usage (read again here, on the rare path, rather than copied one by one as they passed).
+// The completion text of the tallied stream: its data events other than [DONE] (read again here,
+// on the rare path, rather than copied one by one as they passed).
 std::optional<std::string> streamed_text(const RequestContext& ctx) {
   proto::SseReader reader;
   reader.feed(ctx.keyed.streamed);
@@ -46,7 +49,7 @@ std::optional<std::string> streamed_text(const RequestContext& ctx) {
   while (auto event = reader.next()) {
     if (!event->has_data) continue;
     const auto info = proto::inspect_chunk(event->data);
-    if (info.done || info.usage.known) continue;
+    if (info.done) continue;
     if (!text) text.emplace();
     proto::append_delta_text(event->data, *text);
   }

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace sluice::pipeline {
 namespace {
 
@@ -13,11 +15,13 @@ std::int64_t millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-// The usage to bill: the upstream's, or for a stream that ended without it (the client left, or
-// the upstream sends none) an exact count of the prompt and of what was streamed.
+// The usage to bill: the upstream's final one, or for a stream that ended without it (the client
+// left, the upstream broke off or sends none) an exact count of the prompt and of what was
+// streamed. A usage the upstream reported before breaking off gives the prompt, and the
+// completion when it counted more than was streamed.
 proto::Usage billed_usage(RequestContext& ctx) {
-  if (ctx.usage.known || !ctx.parsed.stream || !ctx.first_byte_sent || !ctx.channel ||
-      ctx.keyed.streamed.empty()) {
+  if ((ctx.usage.known && ctx.stream_done) || !ctx.parsed.stream || !ctx.first_byte_sent ||
+      !ctx.channel || ctx.keyed.streamed.empty()) {
     return ctx.usage;
   }
   const std::optional<std::string> text = streamed_text(ctx);
@@ -27,6 +31,11 @@ proto::Usage billed_usage(RequestContext& ctx) {
   counted.completion_tokens =
       static_cast<std::int64_t>(core::tokens::count_text(ctx.served_model, *text));
   counted.known = true;
+  if (ctx.usage.known) {
+    counted.prompt_tokens = ctx.usage.prompt_tokens;
+    counted.cached_tokens = ctx.usage.cached_tokens;
+    counted.completion_tokens = std::max(counted.completion_tokens, ctx.usage.completion_tokens);
+  }
   return counted;
 }
 

@@ -84,6 +84,7 @@ std::optional<SseEvent> SseReader::next() {
       if (p == size) break;
     }
     const char c = data[p];
+    const bool after_lone_cr = after_cr && c != '\n';
     if (after_cr) {
       after_cr = false;
       if (c == '\n') {  // the \n of a CRLF line ending
@@ -105,8 +106,16 @@ std::optional<SseEvent> SseReader::next() {
     }
     // A blank line: the event ends after its terminator.
     if (c == '\r') {
-      if (p + 1 == size && !finished_) break;  // wait: a \n may follow
-      end = (p + 1 < size && data[p + 1] == '\n') ? p + 2 : p + 1;
+      // After a line ended by a lone \r, as in a stream that ends all lines so, this \r is the
+      // whole blank line: the event goes out at once, not with the next one's first byte (a \n
+      // after it reads as one more blank line, wherever the input was split). Otherwise a \n may
+      // follow to make it a CRLF: wait for it.
+      if (after_lone_cr) {
+        end = p + 1;
+      } else {
+        if (p + 1 == size && !finished_) break;
+        end = (p + 1 < size && data[p + 1] == '\n') ? p + 2 : p + 1;
+      }
     } else {
       end = p + 1;
     }

@@ -19,8 +19,9 @@ struct SseEvent {
 // Events end at a blank line (\n\n, \r\n\r\n, \r\r, or mixed line endings). Comments (":...")
 // and id/retry lines are kept in `raw` and otherwise ignored. Blocks without data (keep-alive
 // comments, stray blank lines) are returned too, with has_data false, so every byte fed comes
-// back in exactly one `raw`. A blank line ending in a lone \r at the very end of the input is held
-// until the next byte shows whether a \n belongs to it (or until finish()). Memory stays bounded by
+// back in exactly one `raw`. A blank line ending in a \r at the very end of the input, after a line
+// ended by CRLF or LF, is held until the next byte shows whether a \n belongs to it (or until
+// finish()); after a line ended by a lone \r it ends the event at once. Memory stays bounded by
 // the largest incomplete event: consumed bytes are compacted away, and total work is O(bytes fed).
 // Bytes fed while nothing is pending are read where they are, not copied: they must stay valid
 // until next() has returned nullopt (which copies an incomplete remainder) or the next feed().

@@ -179,6 +179,29 @@ class ScriptedUpstream(_LoopThread):
             writer.close()
 
 
+class BytesUpstream(_LoopThread):
+    """An upstream whose answer bytes a test writes: `answer(request)` returns the content type
+    and the body, sent in one write after the head and ended by closing the connection (the
+    framing of an answer with neither a length nor chunks). What the gateway does with odd
+    streams is then seen byte for byte."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        super().__init__(self._serve)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def _serve(self, reader, writer):
+        try:
+            request = await read_json_request(reader)
+            content_type, body = self.answer(request)
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\nconnection: close\r\n\r\n%s"
+                         % (content_type.encode(), body))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        writer.close()
+
+
 class PageUpstream(_LoopThread):
     """An upstream that answers every request with a 404 and a plain-text page, as nginx or a Go
     server without the route does (or one a wrong base_url points at)."""

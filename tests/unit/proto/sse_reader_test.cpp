@@ -163,15 +163,31 @@ TEST(SseReaderTest, CompleteEventsAreReadInPlaceAndARemainderIsCopiedBeforeTheCa
   EXPECT_EQ(second->data, "b");
 }
 
-TEST(SseReaderTest, TrailingLoneCarriageReturnWaitsForNextByteOrFinish) {
+TEST(SseReaderTest, AStreamOfLoneCarriageReturnsHasEachEventAtOnce) {
   SseReader reader;
   reader.feed("data: x\r\r");
+  auto event = reader.next();
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->raw, "data: x\r\r");
+  EXPECT_EQ(event->data, "x");
+  EXPECT_EQ(reader.pending(), "");
+  reader.feed("id: 1\rdata: y\r");  // split between the last line's \r and the blank line's
+  EXPECT_FALSE(reader.next().has_value());
+  reader.feed("\r");
+  event = reader.next();
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->raw, "id: 1\rdata: y\r\r");
+  EXPECT_EQ(event->data, "y");
+}
+
+TEST(SseReaderTest, AFinalCarriageReturnAfterACrLfLineWaitsForTheNextByteOrFinish) {
+  SseReader reader;
+  reader.feed("data: x\r\n\r");
   EXPECT_FALSE(reader.next().has_value());
   reader.finish();
   const auto event = reader.next();
   ASSERT_TRUE(event.has_value());
-  EXPECT_EQ(event->raw, "data: x\r\r");
-  EXPECT_EQ(event->data, "x");
+  EXPECT_EQ(event->raw, "data: x\r\n\r");
   EXPECT_EQ(reader.pending(), "");
 }
 
