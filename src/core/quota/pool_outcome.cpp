@@ -168,7 +168,11 @@ void QuotaPool::apply_outcome(AccountModel& am, Channel& ch, Candidate& cand,
       am.cap_successes = 0;
       break;
     case OutcomeClass::BillingOrAuth:
-      disable_channel(cand.channel, c.cause, now);
+      if (c.model_only) {
+        cool_down(am, now + options_.model_quota_spent_for, c.cause);
+      } else {
+        disable_channel(cand.channel, c.cause, now);
+      }
       break;
     case OutcomeClass::ModelNotFound:
       cand.unavailable_until = now + options_.model_not_found_for;

@@ -78,6 +78,9 @@ struct PoolOptions {
   Duration quota_max_cooldown = std::chrono::minutes(30);
   Duration disabled_probe_interval = std::chrono::minutes(5);
   Duration model_not_found_for = std::chrono::minutes(10);
+  // How long an account's model whose free tier is spent stays out (the account may be switched
+  // to paid use meanwhile; one refused request an interval finds out).
+  Duration model_quota_spent_for = std::chrono::hours(1);
   // Projection when the time capacity frees cannot be read from the windows (waiting for
   // requests in flight to finish).
   Duration unknown_wait = std::chrono::seconds(1);

@@ -25,9 +25,10 @@ bool code_is(const UpstreamResult& r, std::string_view code) {
   return r.error_code == code || r.error_type == code;
 }
 
+constexpr std::string_view kFreeTierSpent = "AllocationQuota.FreeTierOnly";
 constexpr std::array<std::string_view, 5> kBillingCodes{"Arrearage", "CommodityNotPurchased",
                                                         "PrepaidBillOverdue", "PostpaidBillOverdue",
-                                                        "AllocationQuota.FreeTierOnly"};
+                                                        kFreeTierSpent};
 
 bool is_billing(const UpstreamResult& r) {
   for (auto code : kBillingCodes) {
@@ -141,6 +142,8 @@ Classification classify(const UpstreamResult& r) {
   if (!c.limits.retry_after && c.rate_refusal)
     c.limits.retry_after = retry_hint_from_message(r.message);
   c.cause = !r.error_code.empty() ? r.error_code : to_string(c.outcome);
+  c.model_only = c.outcome == OutcomeClass::BillingOrAuth &&
+                 (code_is(r, kFreeTierSpent) || contains(r.message, kFreeTierSpent));
   return c;
 }
 

@@ -49,6 +49,9 @@ struct Classification {
   bool retryable = false;
   // The refusal concerns this (account, model) and should cool it down or slow it.
   bool rate_refusal = false;
+  // A billing refusal about this model alone (DashScope's AllocationQuota.FreeTierOnly: the
+  // model's free tier is spent): the account still serves its other models.
+  bool model_only = false;
   RateLimitInfo limits;  // headers, plus a "try again in Ns" hint from the message
   // Short machine-readable cause for snapshots and metrics (the code, else the class name).
   std::string_view cause;

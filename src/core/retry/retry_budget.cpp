@@ -12,18 +12,22 @@ RetryBudget::RetryBudget(const RetryPolicy& policy, TimePoint deadline)
 
 void RetryBudget::record_attempt(int channel) {
   ++attempts_;
-  if (!tried(channel) && tried_count_ < RetryPolicy::kMaxAttempts) tried_[tried_count_++] = channel;
+  last_channel_ = channel;
 }
 
-bool RetryBudget::tried(int channel) const {
-  const auto t = channels_tried();
-  return std::find(t.begin(), t.end(), channel) != t.end();
+bool RetryBudget::excluded(int channel) const {
+  const auto e = channels_excluded();
+  return std::find(e.begin(), e.end(), channel) != e.end();
 }
 
 RetryDecision RetryBudget::decide(const Classification& c, TimePoint now, Rng& rng) {
   if (c.outcome == OutcomeClass::Success) return {RetryAction::Done, Duration{0}};
   if (c.outcome == OutcomeClass::ClientError) return {RetryAction::ReturnToClient, Duration{0}};
   if (!c.retryable || attempts_left() <= 0) return {RetryAction::GiveUp, Duration{0}};
+  if (!c.rate_refusal && last_channel_ >= 0 && !excluded(last_channel_) &&
+      excluded_count_ < RetryPolicy::kMaxAttempts) {
+    excluded_[static_cast<std::size_t>(excluded_count_++)] = last_channel_;
+  }
 
   Duration delay{0};
   const bool server_side = c.outcome == OutcomeClass::ServerError ||

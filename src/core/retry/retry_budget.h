@@ -1,5 +1,5 @@
-// Per-request retry state (DESIGN.md P12): attempts left, channels already tried, and how long
-// to wait before the next attempt. A value object owned by the request; no shared state.
+// Per-request retry state (DESIGN.md P12): attempts left, channels not to try again, and how
+// long to wait before the next attempt. A value object owned by the request; no shared state.
 #pragma once
 
 #include "core/clock.h"
@@ -22,7 +22,7 @@ struct RetryPolicy {
 enum class RetryAction {
   Done,            // success
   ReturnToClient,  // the upstream's answer goes to the client as is (400 and kin)
-  Retry,           // try again on a channel not in channels_tried(), after `delay`
+  Retry,           // try again on a channel not in channels_excluded(), after `delay`
   GiveUp,          // no attempts, no time, or bytes already reached the client
 };
 
@@ -39,18 +39,21 @@ class RetryBudget {
   void record_attempt(int channel);
   int attempts_made() const { return attempts_; }
   int attempts_left() const { return max_attempts_ - attempts_; }
-  std::span<const int> channels_tried() const {
-    return {tried_.data(), static_cast<std::size_t>(tried_count_)};
+  // The channels whose attempt failed for a reason other than a rate refusal.
+  std::span<const int> channels_excluded() const {
+    return {excluded_.data(), static_cast<std::size_t>(excluded_count_)};
   }
-  bool tried(int channel) const;
+  bool excluded(int channel) const;
   TimePoint deadline() const { return deadline_; }
 
-  // What to do after an attempt ended with `c`. Refusals that concern one channel's account
-  // (rate, quota, burst, concurrency, billing, 404) retry at once on another channel: the pool
-  // cools the refusing one down by the upstream's retry-after, and queues the request when no
-  // channel is left. Server errors, timeouts and resets back off: by the upstream's retry-after
-  // when given, else capped exponential with equal jitter drawn from `rng`. A retry that could
-  // not start before the deadline gives up.
+  // What to do after the last attempt ended with `c`. Refusals that concern one channel's
+  // account (rate, quota, burst, concurrency, billing, 404) retry at once. A rate refusal leaves
+  // the channel in the running: the pool cools its account down by the upstream's retry-after
+  // and so sends the retry to another channel with room, or queues it until one has room, this
+  // one included, within the request's wait. Any other failure excludes the channel. Server
+  // errors, timeouts and resets back off: by the upstream's retry-after when given, else capped
+  // exponential with equal jitter drawn from `rng`. A retry that could not start before the
+  // deadline gives up.
   RetryDecision decide(const Classification& c, TimePoint now, Rng& rng);
 
  private:
@@ -60,8 +63,9 @@ class RetryBudget {
   int max_attempts_;
   int attempts_ = 0;
   int server_failures_ = 0;
-  int tried_count_ = 0;
-  std::array<int, RetryPolicy::kMaxAttempts> tried_{};
+  int last_channel_ = -1;
+  int excluded_count_ = 0;
+  std::array<int, RetryPolicy::kMaxAttempts> excluded_{};
 };
 
 }  // namespace sluice::core

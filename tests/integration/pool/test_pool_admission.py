@@ -284,3 +284,39 @@ def test_reload_that_changes_the_channels_keeps_counting_the_requests_in_flight(
     assert sim_accepted(sim.url) == 4
     [model] = admin_pool(gw.url)["channels"][0]["models"]
     assert model["usage"]["rpm"] == 4  # the two from before the reload still count
+
+
+def test_an_upstream_rate_refusal_with_no_other_channel_waits_for_the_cooldown_not_a_429(
+        tmp_path, processes):
+    # Another application used the account's one request this second just before the gateway's:
+    # the upstream refuses it. The account is free again a second later, well within the wait.
+    sim, gw = one_channel(tmp_path, processes, "qwen3-max:rpm=600,rps=1",
+                          "{qwen3-max: {rpm: 600, rps: 1}}")
+    direct = httpx.post(sim.url + "/v1/chat/completions",
+                        json={"model": "qwen3-max", "messages": MESSAGES},
+                        headers={"authorization": "Bearer sim-0"}, timeout=10)
+    assert direct.status_code == 200
+    r = chat(gw.url)
+    assert r.status_code == 200, r.text
+    assert sim_refused(sim.url) == 1  # the gateway's first try; its retry waited for the account
+    assert sim_accepted(sim.url) == 2
+
+
+def test_a_429_after_an_upstream_refusal_names_the_cooldown_the_pool_applies(tmp_path,
+                                                                              processes):
+    # The account takes one request a minute and its refusal says nothing of when to come back;
+    # the gateway believes it takes 600. The client is told the wait the pool now applies (the
+    # rest of the minute), not a second.
+    config = tmp_path / "sim.yaml"
+    config.write_text("retry_after: false\naccounts:\n"
+                      "  - {name: a, key: sim-0, models: {qwen3-max: {rpm: 1}}}\n")
+    sim = start_sim(tmp_path, "--config", str(config), accounts=0, model=None, latency_ms=None)
+    processes.append(sim)
+    gw = start_gateway(tmp_path, gateway_config([("a", sim.url, "sim-0")],
+                                                "{qwen3-max: {rpm: 600}}"))
+    processes.append(gw)
+    assert chat(gw.url).status_code == 200
+    r = chat(gw.url)
+    assert r.status_code == 429
+    assert 50 <= int(r.headers["retry-after"]) <= 62
+    assert sim_refused(sim.url) == 1

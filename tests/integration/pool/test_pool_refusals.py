@@ -15,7 +15,8 @@ KEY = "sk-pool-test"
 ADMIN = "admin-secret"
 
 
-def start_pair(tmp_path, processes, bad_account, bad_api_key="bad-key", a_priority=0, extra=""):
+def start_pair(tmp_path, processes, bad_account, bad_api_key="bad-key", a_priority=0, extra="",
+               a_models="[qwen3-max]"):
     """A sim with a misbehaving account `bad` and a healthy one, and a gateway with a channel on
     each (limits left to the built-in defaults, far above the sim's)."""
     config = tmp_path / "sim.yaml"
@@ -35,7 +36,7 @@ accounts:
     gw = start_gateway(tmp_path, f"""admin_token: {ADMIN}
 keys: [{{key: {KEY}, name: tester}}]
 channels:
-  - {{name: a, base_url: '{sim.url}/v1', api_key: {bad_api_key}, models: [qwen3-max],
+  - {{name: a, base_url: '{sim.url}/v1', api_key: {bad_api_key}, models: {a_models},
      priority: {a_priority}}}
   - {{name: b, base_url: '{sim.url}/v1', api_key: good-key, models: [qwen3-max]}}
 """ + extra)
@@ -43,9 +44,9 @@ channels:
     return sim, gw
 
 
-def chat(url):
+def chat(url, model="qwen3-max"):
     return httpx.post(url + "/v1/chat/completions",
-                      json={"model": "qwen3-max", "messages": MESSAGES},
+                      json={"model": model, "messages": MESSAGES},
                       headers={"authorization": f"Bearer {KEY}"}, timeout=60)
 
 
@@ -117,13 +118,22 @@ def test_concurrency_refusal_lowers_the_in_flight_cap(tmp_path, processes):
     assert a["disabled"] is False
 
 
-def test_exhausted_free_quota_takes_the_channel_out(tmp_path, processes):
-    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {free_tokens: 20}}")
+def test_exhausted_free_tier_takes_that_model_of_the_account_out_not_the_channel(tmp_path,
+                                                                                 processes):
+    sim, gw = start_pair(tmp_path, processes,
+                         "    models: {qwen3-max: {free_tokens: 20}, qwen-plus: }",
+                         a_priority=1, a_models="[qwen3-max, qwen-plus]")
     assert sequential(gw.url, 6) == [200] * 6
     assert refused(sim, "free_quota") == 1
     outcomes, a = pool_state(gw)
     assert outcomes["billing_or_auth"] == 1
-    assert a["disabled"] is True and a["disabled_reason"]
+    assert a["disabled"] is False
+    spent = next(m for m in a["models"] if m["model"] == "qwen3-max")
+    assert spent["cooldown_seconds"] > 3000
+    assert spent["cooldown_reason"] == "AllocationQuota.FreeTierOnly"
+    # The account's other model is still served by it (only channel a serves it).
+    assert chat(gw.url, "qwen-plus").status_code == 200
+    assert sim_account(sim, "bad")["models"]["qwen-plus"]["accepted"] == 1
 
 
 def test_rejected_api_key_takes_the_channel_out(tmp_path, processes):
@@ -173,14 +183,64 @@ def test_server_errors_fail_over_and_open_the_breaker(tmp_path, processes, fault
     assert 'sluice_upstream_errors_total{channel="a"' in metrics
 
 
+class InArrearsUpstream:
+    """An upstream whose account is in arrears: every completion is refused with DashScope's
+    Arrearage, while GET /models still lists the model, as it does for such an account."""
+
+    def __init__(self):
+        import http.server
+        import json
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def answer(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self.answer(200, {"object": "list", "data": [{"id": "qwen3-max", "object": "model"}]})
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.answer(400, {"error": {"message": "Access denied, please make sure your "
+                                            "account is in good standing.", "type": "Arrearage",
+                                            "code": "Arrearage"}})
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        return 0
+
+
 def test_probe_brings_a_disabled_channel_back(tmp_path, processes):
-    # The sim still lists its models for an account whose free quota is spent, so the probe
-    # (GET /models) succeeds: the channel comes back, and is taken out again by its next 403.
-    # That makes "back in the pool" a moment, not a state to poll for: the log says it happened.
-    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: {free_tokens: 20}}",
-                         extra="pool: {probe_interval: 200ms}\n")
+    # The upstream still lists its models for an account in arrears, so the probe (GET /models)
+    # succeeds: the channel comes back, and is taken out again by its next refusal. That makes
+    # "back in the pool" a moment, not a state to poll for: the log says it happened.
+    arrears = InArrearsUpstream()
+    processes.append(arrears)
+    sim = start_sim(tmp_path, accounts=1)
+    processes.append(sim)
+    gw = start_gateway(tmp_path, f"""admin_token: {ADMIN}
+keys: [{{key: {KEY}, name: tester}}]
+pool: {{probe_interval: 200ms}}
+channels:
+  - {{name: a, base_url: '{arrears.url}/v1', api_key: k, models: [qwen3-max], priority: 1}}
+  - {{name: b, base_url: '{sim.url}/v1', api_key: sim-0, models: [qwen3-max]}}
+""")
+    processes.append(gw)
     assert sequential(gw.url, 4) == [200] * 4
-    assert pool_state(gw)[1]["disabled"] is True
+    outcomes, a = pool_state(gw)
+    assert a["disabled"] is True and a["disabled_reason"] == "Arrearage"
 
     def probed_back():
         assert chat(gw.url).status_code == 200  # traffic starts the due probes

@@ -147,6 +147,28 @@ TEST(QuotaPoolOutcome, ConcurrencyRefusalLowersTheInFlightCap) {
   EXPECT_EQ(model_of(pool.snapshot(t), 0).concurrency_cap, 3);  // recovers slowly
 }
 
+TEST(QuotaPoolOutcome, ASpentFreeTierTakesOutThatModelOfTheAccountNotTheChannel) {
+  ChannelSpec a = channel("a", "A", {600, 10, 0});
+  a.models.push_back({"other", {600, 10, 0}, 0});
+  QuotaPool pool({a, channel("b", "B", {600, 10, 0})}, {});
+  const auto res = granted(pool.admit(request("m", kT0), kT0));
+  ASSERT_EQ(res.channel, 0);
+  auto c = outcome(OutcomeClass::BillingOrAuth);
+  c.cause = "AllocationQuota.FreeTierOnly";
+  c.model_only = true;
+  pool.complete(res, c, {}, kT0);
+  const auto snap = pool.snapshot(kT0);
+  EXPECT_FALSE(snap.channels[0].disabled);
+  EXPECT_EQ(pool.disabled_channel_count(), 0);
+  EXPECT_EQ(model_of(snap, 0).cooldown_until, kT0 + std::chrono::hours(1));
+  EXPECT_EQ(model_of(snap, 0).cooldown_reason, "AllocationQuota.FreeTierOnly");
+  for (int i = 1; i <= 3; ++i) {  // the model goes elsewhere; the account's other model stays
+    const TimePoint t = kT0 + seconds(i);
+    EXPECT_EQ(granted(pool.admit(request("m", t), t)).channel, 1);
+    EXPECT_EQ(granted(pool.admit(request("other", t), t)).channel, 0);
+  }
+}
+
 TEST(QuotaPoolOutcome, BillingOrAuthDisablesUntilProbeSucceeds) {
   QuotaPool pool(two_accounts(), {});
   const auto res = granted(pool.admit(request("m", kT0), kT0));

@@ -122,6 +122,8 @@ TEST(Classify, BillingCodesTakeTheChannelOut) {
                                   "is in good standing."));
     EXPECT_EQ(c.outcome, OutcomeClass::BillingOrAuth) << code;
     EXPECT_EQ(c.cause, code);
+    // A spent free tier concerns the model it names, not the account's other models.
+    EXPECT_EQ(c.model_only, code == "AllocationQuota.FreeTierOnly") << code;
   }
   // Even when a provider sends a billing code with 429.
   EXPECT_EQ(classify(error(429, "Arrearage", "", "")).outcome, OutcomeClass::BillingOrAuth);

@@ -12,6 +12,8 @@ Classification of(OutcomeClass o, bool retryable = true) {
   Classification c;
   c.outcome = o;
   c.retryable = retryable;
+  c.rate_refusal = o == OutcomeClass::RateLimited || o == OutcomeClass::TokenQuota ||
+                   o == OutcomeClass::Burst || o == OutcomeClass::Concurrency;
   return c;
 }
 
@@ -25,7 +27,7 @@ TEST(RetryBudget, SuccessIsDoneAndClientErrorReturnsToClient) {
             RetryAction::ReturnToClient);
 }
 
-TEST(RetryBudget, RateRefusalRetriesAtOnceOnAnotherChannel) {
+TEST(RetryBudget, RateRefusalRetriesAtOnceAndLeavesTheChannelToThePoolsCooldown) {
   RetryBudget b({}, kT0 + seconds(30));
   Rng rng(1);
   b.record_attempt(4);
@@ -34,8 +36,26 @@ TEST(RetryBudget, RateRefusalRetriesAtOnceOnAnotherChannel) {
   const auto d = b.decide(c, kT0, rng);
   EXPECT_EQ(d.action, RetryAction::Retry);
   EXPECT_EQ(d.delay, Duration{0});
-  EXPECT_TRUE(b.tried(4));
-  EXPECT_FALSE(b.tried(5));
+  // The pool may queue the retry for channel 4 once its cooldown ends.
+  EXPECT_FALSE(b.excluded(4));
+  EXPECT_TRUE(b.channels_excluded().empty());
+}
+
+TEST(RetryBudget, AnyOtherFailureExcludesItsChannel) {
+  RetryPolicy p;
+  p.max_attempts = 8;
+  RetryBudget b(p, kT0 + seconds(30));
+  Rng rng(1);
+  for (OutcomeClass o : {OutcomeClass::ServerError, OutcomeClass::Timeout, OutcomeClass::Reset,
+                         OutcomeClass::BillingOrAuth, OutcomeClass::ModelNotFound}) {
+    const int channel = static_cast<int>(o);
+    b.record_attempt(channel);
+    EXPECT_EQ(b.decide(of(o), kT0, rng).action, RetryAction::Retry);
+    EXPECT_TRUE(b.excluded(channel)) << to_string(o);
+  }
+  b.record_attempt(0);
+  b.decide(of(OutcomeClass::TokenQuota), kT0, rng);
+  EXPECT_FALSE(b.excluded(0));
 }
 
 TEST(RetryBudget, ServerErrorsBackOffExponentiallyWithJitter) {
@@ -90,7 +110,7 @@ TEST(RetryBudget, GivesUpWhenAttemptsAreSpent) {
   b.record_attempt(1);
   EXPECT_EQ(b.attempts_left(), 0);
   EXPECT_EQ(b.decide(of(OutcomeClass::Reset), kT0, rng).action, RetryAction::GiveUp);
-  EXPECT_EQ(b.channels_tried().size(), 2u);
+  EXPECT_TRUE(b.excluded(0));
 }
 
 TEST(RetryBudget, NotRetryableGivesUp) {
