@@ -95,7 +95,7 @@ config::Config EmbeddedDefault::start() {
   s.thread = std::thread([server = s.server.get()] { server->run(); });
 
   config::Config config;
-  if (const char* listen = std::getenv("SLUICE_LISTEN")) config.listen = listen;
+  if (const char* listen = std::getenv("SLUICE_LISTEN"); listen && *listen) config.listen = listen;
   for (int i = 0; i < kDemoAccounts; ++i) {
     config::Channel channel;
     channel.name = fmt::format("demo-{}", i);
@@ -128,8 +128,8 @@ config::Config EmbeddedDefault::start() {
   return config;
 }
 
-void EmbeddedDefault::print_examples(const std::string& host, uint16_t port) const {
-  const std::string base = fmt::format("http://{}:{}/v1", host, port);
+void EmbeddedDefault::print_examples(const std::string& url) const {
+  const std::string base = url + "/v1";
   std::cout << fmt::format(
                    "demo client key: {key}\n\n"
                    "try it:\n"

@@ -18,7 +18,7 @@ class EmbeddedDefault {
   // Starts the simulator and returns the gateway configuration that uses it.
   config::Config start();
   // Prints a ready-to-paste curl and Python example for the gateway at host:port.
-  void print_examples(const std::string& host, uint16_t port) const;
+  void print_examples(const std::string& url) const;
   void stop();
 
  private:

@@ -36,8 +36,9 @@ struct KeysOptions {
   throw CLI::RuntimeError(code);
 }
 
-std::unique_ptr<ports::Storage> open_or_fail(const std::string& spec) {
-  auto storage = store::open_storage(spec);
+std::unique_ptr<ports::Storage> open_or_fail(const std::string& spec,
+                                             store::OpenMode mode = store::OpenMode::kExisting) {
+  auto storage = store::open_storage(spec, mode);
   if (!storage) fail(storage.error().message);
   return std::move(*storage);
 }
@@ -82,7 +83,7 @@ void run_create(const KeysOptions& o) {
     key.expires_at = store::parse_utc_time(o.expires);
     if (!key.expires_at) fail("--expires: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z", 2);
   }
-  auto storage = open_or_fail(o.storage);
+  auto storage = open_or_fail(o.storage, store::OpenMode::kCreate);
   auto created = storage->create_key(key);
   if (!created) fail(created.error().message);
   const ports::KeyRecord& r = created->record;

@@ -26,6 +26,12 @@
 namespace sluice::cli {
 namespace {
 
+// http://host:port, with an IPv6 host in brackets as URLs need it.
+std::string url_of(const std::string& host, uint16_t port) {
+  return host.find(':') == std::string::npos ? fmt::format("http://{}:{}", host, port)
+                                             : fmt::format("http://[{}]:{}", host, port);
+}
+
 std::shared_ptr<const pipeline::Runtime> runtime_or_throw(config::Config config) {
   auto built = pipeline::build_runtime(std::move(config));
   if (auto* error = std::get_if<std::string>(&built)) {
@@ -115,8 +121,8 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
               << e.code().message() << "\n";
     throw CLI::RuntimeError(1);
   }
-  std::cout << "sluice listening on http://" << options.host << ":" << port << "/v1" << std::endl;
-  if (demo) demo->print_examples(options.host, port);
+  std::cout << "sluice listening on " << url_of(options.host, port) << "/v1" << std::endl;
+  if (demo) demo->print_examples(url_of(options.host, port));
 
   boost::asio::io_context signals_loop;
   boost::asio::signal_set signals{signals_loop, SIGTERM, SIGINT, SIGHUP};
@@ -185,6 +191,12 @@ void add_serve_commands(CLI::App& app) {
     if (!serve_config.empty()) {
       run_gateway(load_or_throw(serve_config), serve_config, nullptr);
       return;
+    }
+    const char* listen =
+        std::getenv("SLUICE_LISTEN");  // empty: unset, as embedded_default reads it
+    if (const auto problem = listen && *listen ? config::listen_problem(listen) : std::nullopt) {
+      std::cerr << "sluice: SLUICE_LISTEN=" << listen << ": " << *problem << "\n";
+      throw CLI::RuntimeError(2);
     }
     EmbeddedDefault demo;
     config::Config config = demo.start();

@@ -141,7 +141,9 @@ void add_sim_command(CLI::App& app) {
                   "YAML: accounts x models x limits, latency, "
                   "faults, seed");
   cmd->add_option("--listen", flags->listen, "HOST:PORT (default 127.0.0.1:19000)");
-  cmd->add_option("--accounts", flags->accounts, "N accounts with keys sim-0 .. sim-N-1");
+  cmd->add_option("--accounts", flags->accounts,
+                  "N accounts with keys sim-0 .. sim-N-1 (0: those of --config, else 1)")
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--model", flags->models,
                   "NAME[:rpm=N,rps=N,tpm=N,burst=N,burst_window_ms=N,free_tokens=N] "
                   "(repeatable; default qwen3-max without limits)");

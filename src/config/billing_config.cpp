@@ -34,8 +34,11 @@ void check_keys(const YAML::Node& map, const std::string& path,
 // nano-USD per token (money.h), so such a price is refused rather than silently rounded.
 core::billing::NanoUsd per_million_price(const YAML::Node& node, const std::string& field) {
   double usd = 0;
-  if (!node.IsScalar() || !YAML::convert<double>::decode(node, usd) || !(usd >= 0)) {
-    throw Bad{field, "must be a number >= 0 (USD per million tokens)"};
+  // More than 1 USD a token is a typo; the bound also keeps every cost far inside the nano-USD
+  // range (an overflowing price billed completions at 0).
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, usd) || !(usd >= 0) ||
+      !(usd <= 1e6)) {
+    throw Bad{field, "must be a number from 0 to 1000000 (USD per million tokens)"};
   }
   if (std::abs(usd * 1000 - std::round(usd * 1000)) > 1e-6) {
     throw Bad{field, "must have at most three decimals (USD per million tokens)"};

@@ -6,6 +6,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <arpa/inet.h>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -35,15 +37,26 @@ std::string join(std::initializer_list<std::string_view> names) {
   return out;
 }
 
-// Rejects keys of `map` not in `allowed`, so a typo never passes silently.
+// Rejects keys of `map` not in `allowed`, so a typo never passes silently, and keys given twice
+// (YAML parsers keep one of them, so an override appended to a file would be ignored unseen).
 void check_keys(const YAML::Node& map, const std::string& path,
                 std::initializer_list<std::string_view> allowed) {
+  std::set<std::string> seen;
   for (const auto& item : map) {
     const auto key = item.first.as<std::string>();
+    const std::string field = path.empty() ? key : path + "." + key;
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fail(path.empty() ? key : path + "." + key,
-           "unknown field (expected one of: " + join(allowed) + ")");
+      fail(field, "unknown field (expected one of: " + join(allowed) + ")");
     }
+    if (!seen.insert(key).second) fail(field, "given twice");
+  }
+}
+
+// Names the operator gives (channels, keys) appear in log lines, metrics labels and reports.
+void check_name(const std::string& name, const std::string& field) {
+  if (name.empty()) fail(field, "must not be empty");
+  if (std::ranges::any_of(name, [](char c) { return c >= 0 && (c < 0x20 || c == 0x7f); })) {
+    fail(field, "must not contain control characters");
   }
 }
 
@@ -53,9 +66,10 @@ std::string as_string(const YAML::Node& node, const std::string& field) {
 }
 
 std::int64_t as_int(const YAML::Node& node, const std::string& field, std::int64_t min,
-                    const char* requirement) {
+                    const char* requirement, std::int64_t max = INT64_MAX) {
   std::int64_t value = 0;
-  if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < min) {
+  if (!node.IsScalar() || !YAML::convert<std::int64_t>::decode(node, value) || value < min ||
+      value > max) {
     fail(field, requirement);
   }
   return value;
@@ -63,8 +77,8 @@ std::int64_t as_int(const YAML::Node& node, const std::string& field, std::int64
 
 double as_double(const YAML::Node& node, const std::string& field) {
   double value = 0;
-  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value)) {
-    fail(field, "must be a number");
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || !std::isfinite(value)) {
+    fail(field, "must be a finite number");
   }
   return value;
 }
@@ -156,6 +170,7 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
   Channel channel;
   if (!node["name"]) fail(path + ".name", "is required");
   channel.name = as_string(node["name"], path + ".name");
+  check_name(channel.name, path + ".name");
   if (channel.name.empty()) fail(path + ".name", "must not be empty");
   if (!node["base_url"]) fail(path + ".base_url", "is required");
   channel.base_url = as_string(node["base_url"], path + ".base_url");
@@ -192,17 +207,20 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
   }
   if (!node["models"]) fail(path + ".models", "is required");
   channel.models = parse_models(node["models"], path + ".models");
+  constexpr std::int64_t kMillion = 1'000'000;
   if (node["weight"]) {
-    channel.weight =
-        static_cast<int>(as_int(node["weight"], path + ".weight", 1, "must be an integer >= 1"));
+    channel.weight = static_cast<int>(as_int(node["weight"], path + ".weight", 1,
+                                             "must be an integer from 1 to 1000000", kMillion));
   }
   if (node["priority"]) {
-    channel.priority = static_cast<int>(
-        as_int(node["priority"], path + ".priority", INT32_MIN, "must be an integer"));
+    channel.priority =
+        static_cast<int>(as_int(node["priority"], path + ".priority", -kMillion,
+                                "must be an integer from -1000000 to 1000000", kMillion));
   }
   if (node["max_in_flight"]) {
-    channel.max_in_flight = static_cast<int>(as_int(node["max_in_flight"], path + ".max_in_flight",
-                                                    0, "must be an integer >= 0 (0 = unbounded)"));
+    channel.max_in_flight =
+        static_cast<int>(as_int(node["max_in_flight"], path + ".max_in_flight", 0,
+                                "must be an integer from 0 (unbounded) to 1000000", kMillion));
   }
   if (node["cost_multiplier"]) {
     channel.cost_multiplier = as_double(node["cost_multiplier"], path + ".cost_multiplier");
@@ -222,6 +240,7 @@ ClientKey parse_key(const YAML::Node& node, const std::string& path, std::size_t
   // The key itself must never be logged, so an unnamed key gets a positional name.
   key.name = "key-" + std::to_string(index + 1);
   if (node["name"]) key.name = as_string(node["name"], path + ".name");
+  check_name(key.name, path + ".name");
   if (const auto models = node["models"]) {
     if (!models.IsSequence()) fail(path + ".models", "must be a list of model names");
     for (std::size_t i = 0; i < models.size(); ++i) {
@@ -293,13 +312,11 @@ void parse_pool(const YAML::Node& node, PoolSettings& pool) {
 void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config) {
   if (root["listen"]) {
     config.listen = as_string(root["listen"], "listen");
-    if (!values::split_host_port(config.listen)) {
-      fail("listen", "must be host:port (e.g. 127.0.0.1:8080 or [::1]:8080)");
-    }
+    if (const auto problem = listen_problem(config.listen)) fail("listen", *problem);
   }
   if (root["threads"]) {
-    config.threads = static_cast<int>(
-        as_int(root["threads"], "threads", 0, "must be an integer >= 0 (0 = one per core)"));
+    config.threads = static_cast<int>(as_int(
+        root["threads"], "threads", 0, "must be an integer from 0 (one per core) to 1024", 1024));
   }
   if (root["pin_threads"]) config.pin_threads = as_bool(root["pin_threads"], "pin_threads");
   if (root["admin_token"]) {
@@ -374,11 +391,16 @@ Config parse_root(const YAML::Node& root, const EnvLookup& env) {
   if (const auto keys = root["keys"]) {
     if (!keys.IsSequence() && !keys.IsNull()) fail("keys", "must be a list of {key, name}");
     std::set<std::string> seen;
+    std::set<std::string> key_names;
     for (std::size_t i = 0; i < keys.size(); ++i) {
       const std::string path = "keys[" + std::to_string(i) + "]";
       ClientKey key = parse_key(keys[i], path, i, env);
       if (!seen.insert(key.key).second)
         fail(path + ".key", "duplicate key (same as an earlier one)");
+      // Usage is reported by key name: two keys of one name would merge into one row.
+      if (!key_names.insert(key.name).second) {
+        fail(path + ".name", "duplicate name " + key.name);
+      }
       for (std::size_t m = 0; m < key.models.size(); ++m) {
         if (!served.contains(key.models[m])) {
           fail(path + ".models[" + std::to_string(m) + "]",
@@ -440,6 +462,18 @@ std::vector<std::string> restart_only_changes(const Config& running, const Confi
   note(running.request_timeout != loaded.request_timeout, "request_timeout");
   note(running.ledger != loaded.ledger, "ledger");
   return changed;
+}
+
+std::optional<std::string> listen_problem(std::string_view listen) {
+  const auto split = values::split_host_port(listen);
+  if (!split) return "must be IP:port (e.g. 127.0.0.1:8080 or [::1]:8080)";
+  in6_addr address{};
+  if (inet_pton(AF_INET, split->host.c_str(), &address) != 1 &&
+      inet_pton(AF_INET6, split->host.c_str(), &address) != 1) {
+    return "must be an IP address and port, not a host name (e.g. 127.0.0.1:8080, 0.0.0.0:8080 "
+           "or [::1]:8080)";
+  }
+  return std::nullopt;
 }
 
 std::string listen_host(const Config& config) {

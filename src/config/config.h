@@ -136,6 +136,9 @@ std::variant<Config, ConfigError> load_config_file(const std::string& path);
 // with. Their field names, in schema order; empty when a reload applies everything.
 std::vector<std::string> restart_only_changes(const Config& running, const Config& loaded);
 
+// Why `listen` cannot be listened on ("IP:port" or "[v6]:port"), or nullopt.
+std::optional<std::string> listen_problem(std::string_view listen);
+
 // Split of Config::listen ("host:port", "[::1]:port"); validated by parse_config.
 std::string listen_host(const Config& config);
 std::uint16_t listen_port(const Config& config);

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 namespace sluice::pipeline {
 
@@ -139,9 +140,26 @@ asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& r
 
 void SharedPool::complete(const core::Reservation& reservation, const core::Classification& outcome,
                           const core::Usage& usage) {
-  std::lock_guard lock(mu_);
-  pool_->complete(reservation, outcome, usage, now());
-  freed_locked();
+  bool took_channel_out = false;
+  {
+    std::lock_guard lock(mu_);
+    const int disabled_before = pool_->disabled_channel_count();
+    pool_->complete(reservation, outcome, usage, now());
+    took_channel_out = pool_->disabled_channel_count() > disabled_before;
+    freed_locked();
+  }
+  // An operator must hear of a channel leaving the pool, not find it in /admin/pool. Names are
+  // fixed when the pool is built, so they are read without the lock.
+  const std::string_view channel = pool_->channel_name(reservation.channel);
+  if (took_channel_out) {
+    spdlog::warn(
+        "channel {} taken out of the pool: the upstream refused it ({}); it comes back when a "
+        "probe succeeds or on POST /admin/pool/channels/{}/enable",
+        channel, outcome.cause, channel);
+  } else if (outcome.outcome == core::OutcomeClass::BillingOrAuth && outcome.model_only) {
+    spdlog::warn("channel {}: its account's {} is out of the pool for a while: {}", channel,
+                 model_name(reservation.model), outcome.cause);
+  }
 }
 
 void SharedPool::cancel(const core::Reservation& reservation) {

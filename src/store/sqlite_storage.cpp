@@ -60,10 +60,16 @@ KeyRecord read_key(const SqliteStatement& s, std::string* hash = nullptr) {
                    .created_at = s.int64(12)};
 }
 
+bool all_digits(std::string_view s) {
+  return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 // Why `key` cannot be stored, as "field: reason", or nullopt. Names go into log lines and models
-// are stored comma-joined, so neither may hold what would split them.
+// are stored comma-joined, so neither may hold what would split them; a key is revoked by id or
+// name, so a name may not read as an id.
 std::optional<std::string> invalid_field(const ports::NewKey& key) {
   if (key.name.empty()) return "name: must not be empty";
+  if (all_digits(key.name)) return "name: must not be a number (numbers name keys by id)";
   if (std::ranges::any_of(key.name, [](char c) { return c >= 0 && (c < 0x20 || c == 0x7f); })) {
     return "name: must not contain control characters";
   }
@@ -77,10 +83,6 @@ std::optional<std::string> invalid_field(const ports::NewKey& key) {
   }
   if (key.budget && *key.budget < 0) return "budget_usd: must be >= 0";
   return std::nullopt;
-}
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.size() < 19 && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 StoreStatus read_usage(SqliteDb& db, UnixMillis since, UnixMillis until,

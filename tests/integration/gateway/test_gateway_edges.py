@@ -151,7 +151,7 @@ def test_embeddings_are_relayed(tmp_path, processes, sim):
 
 
 @pytest.mark.parametrize("extra,field", [
-    ("    weight: 0\n", "channels[0].weight: must be an integer >= 1"),
+    ("    weight: 0\n", "channels[0].weight: must be an integer from 1 to 1000000"),
     ("    ca_file: /nonexistent/ca.pem\n", "channels[0].ca_file: no such file"),
     ("    modles: [x]\n", "channels[0].modles: unknown field"),
     ("timeouts: {frist_byte: 1s}\n", "timeouts.frist_byte: unknown field"),
@@ -216,6 +216,26 @@ def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path,
     models = httpx.get(base + "/v1/models", headers={"authorization": f"Bearer {key}"}).json()
     assert sorted(m["id"] for m in models["data"]) == ["qwen-plus", "qwen-turbo", "qwen3-max"]
     assert chat(base, key="sk-guess").status_code == 401
+
+
+def test_embedded_default_prints_a_usable_url_for_ipv6_and_names_a_bad_sluice_listen(tmp_path,
+                                                                                    processes):
+    port = free_port()
+    cwd = tmp_path / "fresh6"
+    cwd.mkdir()
+    env = {"SLUICE_LISTEN": f"[::1]:{port}", "DASHSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
+    proc = Process([SLUICE_BIN, "serve"], tmp_path / "embedded6.log", env, cwd=cwd)
+    processes.append(proc)
+    wait_until(lambda: "demo client key: " in proc.output() or proc.proc.poll() is not None)
+    out = proc.output()
+    assert f"sluice listening on http://[::1]:{port}/v1" in out
+    key = re.search(r"demo client key: (sk-sluice-demo-[0-9a-f]{32})", out).group(1)
+    assert chat(f"http://[::1]:{port}", key=key).status_code == 200
+    for bad in ("garbage", "127.0.0.1:99999", "localhost:8080"):
+        result = subprocess.run([SLUICE_BIN, "serve"], capture_output=True, text=True, timeout=20,
+                                env={**env, "SLUICE_LISTEN": bad}, cwd=cwd)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"sluice: SLUICE_LISTEN={bad}: must be"), result.stderr
 
 
 def test_keep_alive_connection_survives_a_sighup_reload(tmp_path, processes, sim):

@@ -221,3 +221,20 @@ def test_plan_with_given_limits_adds_the_needed_pool_size():
 def test_plan_for_unknown_model_without_limits_fails():
     p = run("plan", "--model", "nope", "--rpm", "10", check=False)
     assert p.returncode == 2 and "--account-rpm" in p.stderr
+
+
+def test_commands_that_read_name_a_missing_database_and_create_none(tmp_path):
+    missing = tmp_path / "nowhere.db"
+    for args in (["keys", "list"], ["keys", "revoke", "x"], ["usage"], ["usage", "--peaks"]):
+        p = run(*args, "--storage", f"sqlite:{missing}", check=False)
+        assert p.returncode == 1, args
+        assert f"no database at {missing}" in p.stderr, args
+        assert not missing.exists(), args
+    # Creating a key is what makes one.
+    run("keys", "create", "--storage", f"sqlite:{missing}", "--name", "first")
+    assert "first" in run("keys", "list", "--storage", f"sqlite:{missing}").stdout
+
+
+def test_a_key_name_that_reads_as_an_id_is_refused(db):
+    p = run("keys", "create", "--storage", f"sqlite:{db}", "--name", "2", check=False)
+    assert p.returncode != 0 and "must not be a number" in p.stderr

@@ -131,6 +131,7 @@ def test_exhausted_free_tier_takes_that_model_of_the_account_out_not_the_channel
     spent = next(m for m in a["models"] if m["model"] == "qwen3-max")
     assert spent["cooldown_seconds"] > 3000
     assert spent["cooldown_reason"] == "AllocationQuota.FreeTierOnly"
+    assert "channel a: its account's qwen3-max is out of the pool for a while" in gw.output()
     # The account's other model is still served by it (only channel a serves it).
     assert chat(gw.url, "qwen-plus").status_code == 200
     assert sim_account(sim, "bad")["models"]["qwen-plus"]["accepted"] == 1
@@ -254,6 +255,7 @@ def test_operator_enables_a_disabled_channel(tmp_path, processes):
                          bad_api_key="revoked-key")
     assert sequential(gw.url, 4) == [200] * 4
     assert pool_state(gw)[1]["disabled"] is True
+    assert "channel a taken out of the pool: the upstream refused it" in gw.output()
     enable = gw.url + "/admin/pool/channels/a/enable"
     assert httpx.post(enable).status_code == 401
     missing = httpx.post(gw.url + "/admin/pool/channels/zz/enable",

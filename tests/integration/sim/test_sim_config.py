@@ -68,6 +68,12 @@ def test_invalid_model_flag_is_named():
     assert "--model qwen3-max:rpm=lots: rpm: must be a non-negative integer" in err
 
 
+def test_a_negative_account_count_is_refused_not_a_crash():
+    code, err = run_sim_expecting_failure("--accounts", "-1")
+    assert code not in (0, 134) and code > 0
+    assert "--accounts" in err
+
+
 def test_missing_config_file_is_an_error(tmp_path):
     code, err = run_sim_expecting_failure("--config", str(tmp_path / "absent.yaml"))
     assert code == 2

@@ -85,7 +85,12 @@ TEST(PricingConfigTest, NamesTheBadField) {
   EXPECT_EQ(error_of("pricing: {models: {m: {input: 0.0001, output: 1}}}\n"),
             "pricing.models.m.input: must have at most three decimals (USD per million tokens)");
   EXPECT_EQ(error_of("pricing: {models: {m: {input: -1, output: 1}}}\n"),
-            "pricing.models.m.input: must be a number >= 0 (USD per million tokens)");
+            "pricing.models.m.input: must be a number from 0 to 1000000 (USD per million tokens)");
+  // An infinite or overflowing price billed completions at 0.
+  EXPECT_EQ(error_of("pricing: {models: {m: {input: 1, output: .inf}}}\n"),
+            "pricing.models.m.output: must be a number from 0 to 1000000 (USD per million tokens)");
+  EXPECT_EQ(error_of("pricing: {models: {m: {input: 1, output: 1e300}}}\n"),
+            "pricing.models.m.output: must be a number from 0 to 1000000 (USD per million tokens)");
   EXPECT_EQ(
       error_of(R"(pricing: {models: {m: {tiers: [{input: 1, output: 1}, {input: 2, output: 2}]}}}
 )"),

@@ -178,7 +178,9 @@ TEST(SqliteStorage, AKeyThatWouldSplitALogLineOrItsModelListIsInvalid) {
                                    ports::NewKey{.name = "a", .models = {""}},
                                    ports::NewKey{.name = "a", .price_multiplier = -1},
                                    ports::NewKey{.name = "a", .price_multiplier = 1001},
-                                   ports::NewKey{.name = "a", .budget = -5}}) {
+                                   ports::NewKey{.name = "a", .budget = -5},
+                                   // `keys revoke 2` would revoke key id 2, not this one.
+                                   ports::NewKey{.name = "2"}}) {
     auto r = db->create_key(key);
     ASSERT_FALSE(r) << key.name;
     EXPECT_EQ(r.error().code, ports::StoreError::Code::kInvalid) << r.error().message;

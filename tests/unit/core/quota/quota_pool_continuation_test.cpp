@@ -12,13 +12,13 @@ ChannelSpec capped(ChannelSpec spec, int max_in_flight) {
   return spec;
 }
 
-const ChannelModelSnapshot& account_of(const PoolSnapshot& snap, std::string_view channel) {
+// A copy: callers pass a snapshot that lives only for the call.
+ChannelModelSnapshot account_of(const PoolSnapshot& snap, std::string_view channel) {
   for (const auto& c : snap.channels) {
     if (c.name == channel) return c.models.at(0);
   }
   ADD_FAILURE() << "no channel " << channel;
-  static const ChannelModelSnapshot kNone;
-  return kNone;
+  return {};
 }
 
 TEST(QuotaPoolContinuation, TheNewPoolSeesWhatTheAccountCountedBeforeTheReload) {
@@ -72,7 +72,7 @@ TEST(QuotaPoolContinuation, AnAnswerEndingInTheOldPoolSettlesTheSharedTokenWindo
   EXPECT_EQ(account_of(after.snapshot(kT0), "a").usage.tokens_pending, 500);
 
   before.complete(res, outcome(OutcomeClass::Success), usage(100, 50), kT0 + seconds(1));
-  const auto& a = account_of(after.snapshot(kT0 + seconds(1)), "a");
+  const auto a = account_of(after.snapshot(kT0 + seconds(1)), "a");
   EXPECT_EQ(a.usage.tokens_pending, 0);
   EXPECT_EQ(a.usage.tpm_used, 150);
 }
