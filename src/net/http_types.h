@@ -2,6 +2,8 @@
 // No Beast here: handlers above net/ see only these types and the ResponseWriter interface.
 #pragma once
 
+#include "core/ascii.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,11 +24,7 @@ struct HeaderView {
   std::string_view value;
 };
 
-// ASCII case folding for header names, which are tokens: the C locale's tolower() and boost's
-// iequals cost more than the rest of a header look-up.
-constexpr char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
+using core::ascii_lower;
 
 // Whether two header names (or other tokens) are equal, ignoring ASCII case.
 constexpr bool same_name(std::string_view a, std::string_view b) {

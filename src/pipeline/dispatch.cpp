@@ -54,6 +54,18 @@ core::TransportError transport_kind(net::UpstreamFailure failure) {
 
 // Classifies an upstream answer or failure (core::classify) from ctx.upstream_error_fields, which
 // outlive the string views the classification holds.
+// An upstream may quote the key it was sent in an error ("Incorrect API key provided: ..."): the
+// channel's key must reach no client, log or metric, so it is cut out before anything reads it.
+// (A key too short to be a real one is left: cutting it could break the body's JSON.)
+void redact(std::string& body, std::string_view api_key) {
+  if (api_key.size() < 8) return;
+  constexpr std::string_view kRedacted = "[redacted]";
+  for (auto at = body.find(api_key); at != std::string::npos;
+       at = body.find(api_key, at + kRedacted.size())) {
+    body.replace(at, api_key.size(), kRedacted);
+  }
+}
+
 void classify_attempt(RequestContext& ctx, const config::Channel& channel, int status,
                       const net::Headers* headers, net::UpstreamFailure failure) {
   const proto::UpstreamErrorFields& fields = ctx.upstream_error_fields;
@@ -134,6 +146,7 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
   if (status != 200) {
     std::string error_body;
     auto read_failure = co_await call.read_all(error_body, kMaxErrorBody);
+    redact(error_body, channel.config->api_key);
     metrics.upstream_error(channel.config->name, "status_" + std::to_string(status));
     ctx.upstream_error = "status " + std::to_string(status);
     ctx.upstream_error_fields = proto::parse_upstream_error(error_body);

@@ -1,11 +1,10 @@
 #include "pipeline/relay.h"
 
+#include "core/ascii.h"
 #include "pipeline/key_phases.h"
 #include "proto/openai/stream_from_body.h"
 #include "proto/sse/sse_reader.h"
 #include "proto/sse/sse_rewrite.h"
-
-#include <cctype>
 
 namespace sluice::pipeline {
 namespace {
@@ -58,9 +57,7 @@ std::string_view content_type_of(const net::UpstreamCall& call) {
 
 // A stream request answered with a JSON body: the upstream ignored "stream": true.
 bool answered_with_json(const net::UpstreamCall& call) {
-  std::string type(net::find_header(call.headers(), "content-type"));
-  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return type.find("json") != std::string::npos;
+  return core::icontains(net::find_header(call.headers(), "content-type"), "json");
 }
 
 }  // namespace
@@ -79,22 +76,35 @@ proto::ApiError transport_error(net::UpstreamFailure failure) {
   }
 }
 
-boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::UpstreamCall& call,
-                                                 std::optional<proto::ApiError>& last_error) {
+namespace {
+
+// A whole answer's body, its usage taken and its model renamed after a fallback; nullopt (the
+// failure recorded for a retry) when the body could not be read.
+boost::asio::awaitable<std::optional<std::string>> read_answer(
+    RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
   std::string body;
   if (auto failure = co_await call.read_all(body, kMaxBody);
       failure != net::UpstreamFailure::None) {
     ctx.upstream_error = net::to_string(failure);
     ctx.upstream_failure = failure;
     last_error = transport_error(failure);
-    co_return AttemptResult::Retry;
+    co_return std::nullopt;
   }
   ctx.usage = proto::usage_from_body(body);
   if (ctx.served_model != ctx.parsed.model) body = proto::with_model(body, ctx.served_model);
+  co_return body;
+}
+
+}  // namespace
+
+boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::UpstreamCall& call,
+                                                 std::optional<proto::ApiError>& last_error) {
+  std::optional<std::string> body = co_await read_answer(ctx, call, last_error);
+  if (!body) co_return AttemptResult::Retry;
   net::Response response;
   response.status = call.status();
   response.content_type = std::string(content_type_of(call));
-  response.body = std::move(body);
+  response.body = std::move(*body);
   co_await reply(ctx, std::move(response));
   co_return AttemptResult::Answered;
 }
@@ -103,18 +113,10 @@ boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::Upstr
 // gets the stream it asked for, made of that answer, and the answer's usage is billed.
 boost::asio::awaitable<AttemptResult> relay_whole_answer_as_stream(
     RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
-  std::string body;
-  if (auto failure = co_await call.read_all(body, kMaxBody);
-      failure != net::UpstreamFailure::None) {
-    ctx.upstream_error = net::to_string(failure);
-    ctx.upstream_failure = failure;
-    last_error = transport_error(failure);
-    co_return AttemptResult::Retry;
-  }
-  ctx.usage = proto::usage_from_body(body);
-  if (ctx.served_model != ctx.parsed.model) body = proto::with_model(body, ctx.served_model);
+  const std::optional<std::string> body = co_await read_answer(ctx, call, last_error);
+  if (!body) co_return AttemptResult::Retry;
   const std::optional<std::string> stream =
-      proto::completion_as_stream(body, ctx.parsed.client_wants_usage);
+      proto::completion_as_stream(*body, ctx.parsed.client_wants_usage);
   if (!stream) {
     ctx.upstream_error = "not_an_event_stream";
     ctx.upstream_failure = net::UpstreamFailure::ResetMidBody;

@@ -1,5 +1,7 @@
 #include "core/retry/outcome.h"
 
+#include "core/ascii.h"
+
 #include <array>
 
 namespace sluice::core {
@@ -7,18 +9,6 @@ namespace {
 
 bool contains(std::string_view hay, std::string_view needle) {
   return !hay.empty() && hay.find(needle) != std::string_view::npos;
-}
-
-// Case-insensitive ASCII containment, for messages whose capitalisation drifts.
-bool icontains(std::string_view hay, std::string_view needle) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-  if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    std::size_t j = 0;
-    while (j < needle.size() && lower(hay[i + j]) == lower(needle[j])) ++j;
-    if (j == needle.size()) return true;
-  }
-  return false;
 }
 
 bool code_is(const UpstreamResult& r, std::string_view code) {

@@ -181,9 +181,9 @@ class ScriptedUpstream(_LoopThread):
 
 class BytesUpstream(_LoopThread):
     """An upstream whose answer bytes a test writes: `answer(request)` returns the content type
-    and the body, sent in one write after the head and ended by closing the connection (the
-    framing of an answer with neither a length nor chunks). What the gateway does with odd
-    streams is then seen byte for byte."""
+    and the body (or the status, content type and body), sent in one write after the head and
+    ended by closing the connection (the framing of an answer with neither a length nor chunks).
+    What the gateway does with odd streams is then seen byte for byte."""
 
     def __init__(self, answer):
         self.answer = answer
@@ -193,9 +193,10 @@ class BytesUpstream(_LoopThread):
     async def _serve(self, reader, writer):
         try:
             request = await read_json_request(reader)
-            content_type, body = self.answer(request)
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: %s\r\nconnection: close\r\n\r\n%s"
-                         % (content_type.encode(), body))
+            answer = self.answer(request)
+            status, content_type, body = answer if len(answer) == 3 else (200, *answer)
+            writer.write(b"HTTP/1.1 %d X\r\ncontent-type: %s\r\nconnection: close\r\n\r\n%s"
+                         % (status, content_type.encode(), body))
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass

@@ -193,15 +193,21 @@ def test_the_readmes_configuration_reference_passes_check(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path, processes):
-    port = free_port()
+def start_embedded(tmp_path, processes, listen):
+    """`sluice serve` with no configuration, from a fresh directory, once it printed its demo
+    key: its environment and output."""
     cwd = tmp_path / "fresh"
     cwd.mkdir()
-    env = {"SLUICE_LISTEN": f"127.0.0.1:{port}", "DASHSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
+    env = {"SLUICE_LISTEN": listen, "DASHSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
     proc = Process([SLUICE_BIN, "serve"], tmp_path / "embedded.log", env, cwd=cwd)
     processes.append(proc)
     wait_until(lambda: "demo client key: " in proc.output() or proc.proc.poll() is not None)
-    out = proc.output()
+    return env, cwd, proc.output()
+
+
+def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path, processes):
+    port = free_port()
+    _, _, out = start_embedded(tmp_path, processes, f"127.0.0.1:{port}")
     first_lines = out.splitlines()[:3]
     assert f"sluice listening on http://127.0.0.1:{port}/v1" in first_lines
     key = re.search(r"demo client key: (sk-sluice-demo-[0-9a-f]{32})", out).group(1)
@@ -221,13 +227,7 @@ def test_embedded_default_says_where_it_listens_and_its_demo_key_works(tmp_path,
 def test_embedded_default_prints_a_usable_url_for_ipv6_and_names_a_bad_sluice_listen(tmp_path,
                                                                                     processes):
     port = free_port()
-    cwd = tmp_path / "fresh6"
-    cwd.mkdir()
-    env = {"SLUICE_LISTEN": f"[::1]:{port}", "DASHSCOPE_API_KEY": "", "OPENAI_API_KEY": ""}
-    proc = Process([SLUICE_BIN, "serve"], tmp_path / "embedded6.log", env, cwd=cwd)
-    processes.append(proc)
-    wait_until(lambda: "demo client key: " in proc.output() or proc.proc.poll() is not None)
-    out = proc.output()
+    env, cwd, out = start_embedded(tmp_path, processes, f"[::1]:{port}")
     assert f"sluice listening on http://[::1]:{port}/v1" in out
     key = re.search(r"demo client key: (sk-sluice-demo-[0-9a-f]{32})", out).group(1)
     assert chat(f"http://[::1]:{port}", key=key).status_code == 200

@@ -38,10 +38,10 @@ def events(text):
 
 @pytest.fixture
 def gateway_for(tmp_path, processes):
-    def start(answer):
+    def start(answer, api_key="sim-0"):
         upstream = BytesUpstream(answer)
         processes.append(upstream)
-        g = start_gateway(tmp_path, config(channel("bytes", upstream.url)))
+        g = start_gateway(tmp_path, config(channel("bytes", upstream.url, key=api_key)))
         processes.append(g)
         return g
     return start
@@ -145,3 +145,16 @@ def test_a_json_answer_to_a_stream_request_reaches_the_sdk_as_a_stream_and_is_bi
     assert chunks[-1].usage.completion_tokens == 22
     line = logged(g, "json-1")
     assert (line["status"], line["prompt_tokens"], line["completion_tokens"]) == (200, 11, 22)
+
+
+def test_an_upstream_error_that_quotes_the_channels_key_reaches_the_client_without_it(
+        gateway_for):
+    secret = "sk-upstream-secret-0123"
+    error = {"error": {"message": f"Invalid parameter for key {secret}: temperature",
+                       "type": "invalid_request_error", "code": "invalid_parameter"}}
+    g = gateway_for(lambda request: (400, "application/json", json.dumps(error).encode()),
+                    api_key=secret)
+    r = post(g, {"model": "qwen3-max", "messages": MESSAGES}, "redact-1")
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "Invalid parameter for key [redacted]: temperature"
+    assert secret not in r.text
