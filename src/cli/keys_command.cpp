@@ -82,6 +82,10 @@ void run_create(const KeysOptions& o) {
   if (!o.expires.empty()) {
     key.expires_at = store::parse_utc_time(o.expires);
     if (!key.expires_at) fail("--expires: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z", 2);
+    if (*key.expires_at <= store::wall_now_ms()) {
+      std::cerr << "sluice keys: warning: --expires " << o.expires
+                << " has passed: the key is created expired and will not authenticate\n";
+    }
   }
   auto storage = open_or_fail(o.storage, store::OpenMode::kCreate);
   auto created = storage->create_key(key);

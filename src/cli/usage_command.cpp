@@ -134,6 +134,7 @@ void run_usage(const UsageOptions& o) {
   std::optional<ports::UnixMillis> until = now + 1;
   if (!o.until.empty()) until = store::parse_since(o.until, now);
   if (!until) fail("usage", "--until: expected 30m, 24h, 7d, YYYY-MM-DD or a UTC time", 2);
+  if (*until <= *since) fail("usage", "--until must be later than --since", 2);
   auto storage = store::open_storage(o.storage, store::OpenMode::kExisting);
   if (!storage) fail("usage", storage.error().message);
   if (o.peaks) {

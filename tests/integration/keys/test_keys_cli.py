@@ -238,3 +238,12 @@ def test_commands_that_read_name_a_missing_database_and_create_none(tmp_path):
 def test_a_key_name_that_reads_as_an_id_is_refused(db):
     p = run("keys", "create", "--storage", f"sqlite:{db}", "--name", "2", check=False)
     assert p.returncode != 0 and "must not be a number" in p.stderr
+
+
+def test_a_key_that_expired_before_it_was_made_is_warned_of_and_a_backwards_range_refused(db):
+    p = run("keys", "create", "--storage", f"sqlite:{db}", "--name", "old", "--expires",
+            "2001-01-01")
+    assert "warning: --expires 2001-01-01 has passed" in p.stderr
+    p = run("usage", "--storage", f"sqlite:{db}", "--since", "2026-12-02", "--until", "2026-12-01",
+            check=False)
+    assert p.returncode == 2 and "--until must be later than --since" in p.stderr
