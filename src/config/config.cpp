@@ -333,6 +333,12 @@ void parse_scalars(const YAML::Node& root, const EnvLookup& env, Config& config)
     if (!config.storage.starts_with("sqlite:") || config.storage.size() == 7) {
       fail("storage", "must be sqlite:PATH");
     }
+    const std::filesystem::path file = config.storage.substr(7);
+    std::error_code ignored;
+    if (file != ":memory:" && file.has_parent_path() &&
+        !std::filesystem::is_directory(file.parent_path(), ignored)) {
+      fail("storage", "no directory " + file.parent_path().string() + " to hold the database");
+    }
   }
   if (root["timeouts"]) parse_timeouts(root["timeouts"], config.timeouts);
   if (root["body_limit"]) {

@@ -183,6 +183,7 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
     const bool broke = result == AttemptResult::Retry || ctx.status == 502;
     classify_attempt(ctx, *channel.config, broke ? 0 : 200, &call.headers(),
                      broke ? ctx.upstream_failure : net::UpstreamFailure::None);
+    ctx.outcome.answer_started = broke;
   }
   if (result == AttemptResult::Retry) {
     metrics.upstream_error(channel.config->name, ctx.upstream_error);

@@ -50,8 +50,9 @@ void QuotaPool::complete(const Reservation& res, const Classification& c, const 
                        now);
     ch.calibration.observe(usage.prompt_tokens, rec.raw_prompt);
     if (c.outcome == OutcomeClass::Success) m.completion.observe(usage.completion_tokens);
-  } else if (c.outcome == OutcomeClass::Success) {
-    // No usage from the provider: keep what was reserved, the safe side of the truth.
+  } else if (c.outcome == OutcomeClass::Success || c.answer_started) {
+    // No usage from the provider: keep what was reserved, the safe side of the truth. An answer
+    // that broke off was generated up to where it broke, and the account counted it.
     am.windows->settle(rec.reserved, rec.reserved.prompt_tokens, rec.reserved.completion_tokens,
                        rec.admitted_at, now);
   } else {

@@ -52,6 +52,9 @@ struct Classification {
   // A billing refusal about this model alone (DashScope's AllocationQuota.FreeTierOnly: the
   // model's free tier is spent): the account still serves its other models.
   bool model_only = false;
+  // The upstream had accepted the request (a 200 head came) when the answer broke off: it
+  // generated, and counted, tokens for it.
+  bool answer_started = false;
   RateLimitInfo limits;  // headers, plus a "try again in Ns" hint from the message
   // Short machine-readable cause for snapshots and metrics (the code, else the class name).
   std::string_view cause;

@@ -218,16 +218,23 @@ def test_a_stream_the_drain_timed_out_on_is_still_logged_and_billed(tmp_path, pr
                                                extra="drain_timeout: 500ms\n")
                       .replace("keys:", f"storage: sqlite:{db}\nkeys:", 1))
     body = {"model": "qwen3-max", "messages": MESSAGES, "stream": True}
+    streaming = threading.Event()
 
     def call():
         try:
-            chat(g.url, body, headers={"x-request-id": "cut-1"})
+            with httpx.stream("POST", g.url + "/v1/chat/completions", json=body, timeout=20,
+                              headers={"authorization": f"Bearer {KEY}",
+                                       "x-request-id": "cut-1"}) as r:
+                for _ in r.iter_bytes():
+                    streaming.set()
         except httpx.HTTPError:
             pass  # the stream is cut: what the client sees is not under test here
 
     t = threading.Thread(target=call)
     t.start()
-    wait_until(lambda: 'sluice_requests_in_flight 1' in httpx.get(g.url + "/metrics").text)
+    # Cut once the answer is streaming (an upstream slow to its first byte, as under ASan, would
+    # otherwise be cut before it sent anything to bill).
+    assert streaming.wait(20)
     g.proc.send_signal(signal.SIGTERM)
     assert g.proc.wait(20) == 0
     t.join(20)

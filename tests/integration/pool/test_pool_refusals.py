@@ -264,3 +264,19 @@ def test_operator_enables_a_disabled_channel(tmp_path, processes):
     r = httpx.post(enable, headers={"authorization": f"Bearer {ADMIN}"})
     assert r.status_code == 200 and r.json() == {"channel": "a", "enabled": True}
     assert pool_state(gw)[1]["disabled"] is False
+
+
+def test_an_answer_cut_off_mid_body_keeps_its_reservation_in_the_accounts_token_window(
+        tmp_path, processes):
+    # The upstream accepted the request and generated its answer before the body broke: it
+    # counted those tokens, so the pool must too (the client is served by the other channel).
+    sim, gw = start_pair(tmp_path, processes,
+                         "    faults: {stream_cut: 1}\n    models: {qwen3-max: }", a_priority=1)
+    r = httpx.post(gw.url + "/v1/chat/completions",
+                   json={"model": "qwen3-max", "messages": MESSAGES, "max_tokens": 300},
+                   headers={"authorization": f"Bearer {KEY}"}, timeout=60)
+    assert r.status_code == 200
+    assert sim_account(sim, "bad")["models"]["qwen3-max"]["accepted"] == 1
+    outcomes, a = pool_state(gw)
+    assert outcomes["reset"] == 1
+    assert a["models"][0]["usage"]["tpm"] >= 300  # the prompt and the 300 reserved for the answer

@@ -167,8 +167,8 @@ TEST(ParseConfigTest, IPv6ListenAndPortZero) {
 }
 
 TEST(ParseConfigTest, EnvReferenceInStorage) {
-  const Config c = parse_ok("storage: 'sqlite:/var/lib/${ADMIN}/s.db'\n" + std::string(kMinimal));
-  EXPECT_EQ(c.storage, "sqlite:/var/lib/tok/s.db");
+  const Config c = parse_ok("storage: 'sqlite:/tmp/${ADMIN}-s.db'\n" + std::string(kMinimal));
+  EXPECT_EQ(c.storage, "sqlite:/tmp/tok-s.db");
 }
 
 TEST(ParseConfigTest, AnEmptyCaFileMeansTheSystemStore) {
@@ -255,6 +255,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "admin_token: malformed variable reference ${UNCLOSED"},
         ErrorCase{"storage: mysql://x\n" + kCh, "storage: must be sqlite:PATH"},
         ErrorCase{"storage: 'sqlite:'\n" + kCh, "storage: must be sqlite:PATH"},
+        // serve could not create it there: check must say so first.
+        ErrorCase{"storage: 'sqlite:/no/such/dir/x.db'\n" + kCh,
+                  "storage: no directory /no/such/dir to hold the database"},
         // `sluice check` must refuse what `sluice serve` cannot open.
         ErrorCase{"storage: postgres://u@db/sluice\n" + kCh,
                   "storage: the PostgreSQL backend is not built yet; use sqlite:PATH"},

@@ -299,6 +299,17 @@ TEST(QuotaPoolOutcome, ServerErrorKeepsThePromptCounted) {
   EXPECT_EQ(u.tokens_pending, 0);
 }
 
+TEST(QuotaPoolOutcome, AnAnswerThatBrokeOffWithoutUsageKeepsWhatWasReservedCounted) {
+  QuotaPool pool(two_accounts(), {});
+  const auto res = granted(pool.admit(request("m", kT0, 100, 500), kT0));
+  auto broke = outcome(OutcomeClass::Reset);
+  broke.answer_started = true;  // a 200 head came, then the body broke off
+  pool.complete(res, broke, {}, kT0 + seconds(30));
+  const auto u = model_of(pool.snapshot(kT0 + seconds(30)), 0).usage;
+  EXPECT_EQ(u.tpm_used, 600);
+  EXPECT_EQ(u.tokens_pending, 0);
+}
+
 TEST(QuotaPoolOutcome, ClientErrorChangesNothingButTheReservation) {
   QuotaPool pool(two_accounts(), {});
   const auto res = granted(pool.admit(request("m", kT0), kT0));
