@@ -171,7 +171,6 @@ Channel parse_channel(const YAML::Node& node, const std::string& path, const Env
   if (!node["name"]) fail(path + ".name", "is required");
   channel.name = as_string(node["name"], path + ".name");
   check_name(channel.name, path + ".name");
-  if (channel.name.empty()) fail(path + ".name", "must not be empty");
   if (!node["base_url"]) fail(path + ".base_url", "is required");
   channel.base_url = as_string(node["base_url"], path + ".base_url");
   if (!channel.base_url.starts_with("http://") && !channel.base_url.starts_with("https://")) {
