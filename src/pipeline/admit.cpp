@@ -121,7 +121,9 @@ proto::ApiError rejection_error(RequestContext& ctx, const core::Rejected& rejec
   ctx.extra_headers.push_back({"retry-after", std::to_string(rejected.retry_after_seconds)});
   add_rate_limit_headers(ctx.extra_headers, rejected.headers);
   const std::string why =
-      rejected.reason == R::QueueFull
+      rejected.gave_way ? "its queue is full, and this request gave its place to another client "
+                          "key's because this key held the most places"
+      : rejected.reason == R::QueueFull
           ? "its queue is full"
           : fmt::format("no channel has capacity within the maximum wait of {:g}s",
                         ctx.max_wait_seconds);

@@ -182,6 +182,17 @@ Queued QuotaPool::enqueue(int asked, int model, const RequestView& r, TimePoint 
   return Queued{TicketId{slot, t.generation}, wake_time(model, leave_at, now)};
 }
 
+bool QuotaPool::make_room(int model, std::uint64_t key_id, TimePoint now) {
+  const std::optional<std::uint32_t> slot = models_[idx(model)].queue.give_way(key_id);
+  if (!slot) return false;
+  TicketRecord& t = tickets_[*slot];
+  t.state = TicketState::Rejected;
+  t.rejected = reject(t.asked_model, RejectReason::QueueFull, t.request, now);
+  t.rejected.gave_way = true;
+  woken_.push_back({*slot, t.generation});
+  return true;
+}
+
 TimePoint QuotaPool::wake_time(int model, TimePoint deadline, TimePoint now) {
   // Nobody leaves before the head of the queue: wait for its room, not our own (a small request
   // behind a large one would otherwise wake again and again to no avail).

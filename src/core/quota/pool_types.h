@@ -152,6 +152,7 @@ struct Rejected {
   RejectReason reason = RejectReason::Saturated;
   std::int64_t retry_after_seconds = 1;  // rounded up, >= 1
   PoolRateLimit headers;
+  bool gave_way = false;  // QueueFull: its place went to a key that held fewer (FairQueue)
 };
 
 using AdmitResult = std::variant<Granted, Queued, Rejected>;

@@ -282,7 +282,7 @@ AdmitResult QuotaPool::decide(int asked, const RequestView& r, TimePoint now) {
     any_up = true;
     if (r.deadline <= now) continue;
     if (now + projected_wait(model, r, now) > r.deadline) continue;
-    if (m.queue.size() >= m.queue.capacity()) {
+    if (m.queue.size() >= m.queue.capacity() && !make_room(model, r.key_id, now)) {
       queue_full = true;
       continue;
     }

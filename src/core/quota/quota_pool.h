@@ -140,6 +140,8 @@ class QuotaPool {
   Rejected reject(int model, RejectReason reason, const RequestView& r, TimePoint now);
   PoolRateLimit rate_limit_values(int model, TimePoint now);
   Queued enqueue(int asked, int model, const RequestView& r, TimePoint now);
+  // A full queue of `model`: refuses another key's last place for `key_id` (FairQueue::give_way).
+  bool make_room(int model, std::uint64_t key_id, TimePoint now);
   TimePoint wake_time(int model, TimePoint deadline, TimePoint now);
   TimePoint dispatch_model(int model, TimePoint now);
   void finish_expired(std::uint32_t slot, TimePoint now);

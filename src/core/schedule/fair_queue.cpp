@@ -71,6 +71,19 @@ bool FairQueue::remove(std::uint32_t handle) {
   return true;
 }
 
+std::optional<std::uint32_t> FairQueue::give_way(std::uint64_t key) {
+  const auto own = keys_.find(key);
+  const std::size_t held = own == keys_.end() ? 0 : own->second.items.size();
+  const KeyQueue* largest = nullptr;
+  for (const auto& [k, kq] : keys_) {
+    if (largest == nullptr || kq.items.size() > largest->items.size()) largest = &kq;
+  }
+  if (largest == nullptr || largest->items.size() < held + 2) return std::nullopt;
+  const std::uint32_t handle = largest->items.rbegin()->handle;
+  erase(handle);
+  return handle;
+}
+
 void FairQueue::expire(TimePoint now, std::vector<std::uint32_t>& out) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     const std::uint32_t handle = handle_of_seq_.at(deadlines_.begin()->second);

@@ -7,8 +7,9 @@
 // advances that key's tag by 1/weight. Within one key, higher `priority` first, then FIFO. Equal
 // tags across keys go to the entry that arrived first, so the order is the same on every run.
 //
-// Bounded: push fails when full. Entries leave by pop (served), remove (client gone) or expire
-// (deadline passed). Not thread-safe; the owner serialises calls.
+// Bounded: push fails when full. Entries leave by pop (served), remove (client gone), expire
+// (deadline passed) or give_way (a full queue's place handed to a key with fewer). Not
+// thread-safe; the owner serialises calls.
 #pragma once
 
 #include "core/clock.h"
@@ -48,6 +49,11 @@ class FairQueue {
   void pop_front();
   // Removes an entry without charging its key (client disconnected). False when absent.
   bool remove(std::uint32_t handle);
+  // For a full queue and a newcomer of `key`: removes the last entry (lowest priority, newest) of
+  // the key holding the most places, when that key holds at least two more than `key`, and
+  // returns its handle. So a full queue is shared: one key's flood cannot keep every other key
+  // out, and a key alone still uses every place. nullopt when no key holds that many.
+  std::optional<std::uint32_t> give_way(std::uint64_t key);
   // Removes every entry whose deadline <= now, appending their handles in deadline order.
   void expire(TimePoint now, std::vector<std::uint32_t>& out);
   TimePoint earliest_deadline() const;

@@ -320,3 +320,58 @@ def test_a_429_after_an_upstream_refusal_names_the_cooldown_the_pool_applies(tmp
     assert r.status_code == 429
     assert 50 <= int(r.headers["retry-after"]) <= 62
     assert sim_refused(sim.url) == 1
+
+
+def test_a_full_queue_gives_the_flooding_keys_newest_place_to_another_key(tmp_path, processes):
+    import socket
+    import json as jsonlib
+    from sluice_testing import wait_until
+    # One request a minute and two places in the queue; a maximum wait of 10 minutes lets both
+    # wait. Key "batch" fills the queue, then key "chat" asks.
+    sim = start_sim(tmp_path, accounts=1, model="qwen3-max:rpm=1")
+    processes.append(sim)
+    gw = start_gateway(tmp_path, f"""admin_token: {ADMIN}
+keys: [{{key: sk-batch, name: batch}}, {{key: sk-chat, name: chat}}]
+max_wait_seconds: 600
+pool: {{max_queue: 2}}
+channels:
+  - {{name: a, base_url: '{sim.url}/v1', api_key: sim-0, models: {{qwen3-max: {{rpm: 1}}}}}}
+""")
+    processes.append(gw)
+    port = int(gw.url.rsplit(":", 1)[1])
+    body = jsonlib.dumps({"model": "qwen3-max", "messages": MESSAGES}).encode()
+
+    def waiting_request(key):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                     + key + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                     + str(len(body)).encode() + b"\r\n\r\n" + body)
+        return sock
+
+    def queued():
+        return admin_pool(gw.url)["models"][0]["queued"]
+
+    batch = {"authorization": "Bearer sk-batch"}
+    assert chat(gw.url, headers=batch).status_code == 200  # the minute's request
+    first_waiting = waiting_request(b"sk-batch")
+    wait_until(lambda: queued() == 1)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        newest = pool.submit(chat, gw.url, headers=batch)
+        wait_until(lambda: queued() == 2)
+        other_key = waiting_request(b"sk-chat")
+        refused = newest.result(timeout=30)
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert error["code"] == "rate_limit_exceeded"
+    assert "gave its place to another client key's" in error["message"]
+    assert int(refused.headers["retry-after"]) >= 1
+    # "chat" waits in the place "batch" gave up, and "batch" keeps its older one.
+    assert queued() == 2
+    assert admin_pool(gw.url)["counters"]["rejected"]["queue_full"] == 1
+    # Another "batch" request finds no place to take: one each is an even share.
+    again = chat(gw.url, headers=batch)
+    assert again.status_code == 429 and "its queue is full" in again.json()["error"]["message"]
+    assert "gave its place" not in again.json()["error"]["message"]
+    first_waiting.close()
+    other_key.close()
+    assert sim_accepted(sim.url) == 1

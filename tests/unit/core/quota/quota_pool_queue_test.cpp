@@ -114,8 +114,8 @@ TEST(QuotaPoolQueue, ProjectedWaitBeyondDeadlineIsRejectedAtOnce) {
 }
 
 // A queue the accounts' minute windows have room for leaves at the accounts' pace: six requests
-// at once for an rpm-6, rps-2 account all wait (the last some 2.5 s); none is refused for a projected
-// 10 s per request ahead of it, as the pooled minute rate alone projected.
+// at once for an rpm-6, rps-2 account all wait (the last some 2.5 s); none is refused for a
+// projected 10 s per request ahead of it, as the pooled minute rate alone projected.
 TEST(QuotaPoolQueue, ABurstTheMinuteWindowHasRoomForIsPacedNotRefused) {
   QuotaPool pool({channel("a", "", {6, 2, 0})}, {});
   const TimePoint deadline = kT0 + seconds(20);
@@ -183,6 +183,30 @@ TEST(QuotaPoolQueue, QueueIsBounded) {
   queued(pool.admit(request("m", kT0 + seconds(30)), kT0));
   EXPECT_EQ(rejected(pool.admit(request("m", kT0 + seconds(30)), kT0)).reason,
             RejectReason::QueueFull);
+}
+
+TEST(QuotaPoolQueue, AFullQueueIsSharedBetweenKeys) {
+  PoolOptions o;
+  o.max_queue = 2;
+  QuotaPool pool = one_slot(o);
+  const auto running = granted(pool.admit(request("m", kT0 + seconds(30), 10, 10, 1), kT0));
+  queued(pool.admit(request("m", kT0 + seconds(30), 10, 10, 1), kT0));
+  const auto newest = queued(pool.admit(request("m", kT0 + seconds(30), 10, 10, 1), kT0)).ticket;
+  // Key 1 fills the queue; key 2's request takes key 1's newest place instead of a 429.
+  const auto other = queued(pool.admit(request("m", kT0 + seconds(30), 10, 10, 2), kT0)).ticket;
+  std::vector<TicketId> woken;
+  pool.take_woken(woken);
+  EXPECT_EQ(woken, std::vector<TicketId>{newest});
+  const auto refused = rejected(pool.poll(newest, kT0));
+  EXPECT_EQ(refused.reason, RejectReason::QueueFull);
+  EXPECT_TRUE(refused.gave_way);
+  // One place each now: key 1 is refused as before, and so is key 2.
+  EXPECT_FALSE(rejected(pool.admit(request("m", kT0 + seconds(30), 10, 10, 1), kT0)).gave_way);
+  EXPECT_EQ(rejected(pool.admit(request("m", kT0 + seconds(30), 10, 10, 2), kT0)).reason,
+            RejectReason::QueueFull);
+  finish(pool, running, kT0 + seconds(1));
+  pool.take_woken(woken);
+  EXPECT_TRUE(std::holds_alternative<Queued>(pool.poll(other, kT0 + seconds(1))));
 }
 
 TEST(QuotaPoolQueue, DisconnectLeavesTheQueueAtOnce) {

@@ -107,5 +107,40 @@ TEST(FairQueue, PositionCountsEntriesAhead) {
   EXPECT_EQ(q.position(99), 3u);
 }
 
+TEST(FairQueue, AFullQueueGivesTheLargestKeysLastPlaceToAKeyWithFewer) {
+  FairQueue q(4);
+  q.push({1, 1, 0});
+  q.push({2, 1, 5});  // key 1's highest priority: kept longest
+  q.push({3, 1, 0});
+  q.push({10, 2});
+  ASSERT_FALSE(q.push({20, 3}));
+  // Key 1 holds 3 places, key 3 none: key 1's lowest-priority newest entry gives way.
+  EXPECT_EQ(q.give_way(3), 3u);
+  EXPECT_FALSE(q.contains(3));
+  ASSERT_TRUE(q.push({20, 3}));
+  // Now key 1 holds 2 and key 3 holds 1: swapping would only move the imbalance.
+  EXPECT_EQ(q.give_way(3), std::nullopt);
+  EXPECT_EQ(q.give_way(2), std::nullopt);
+  EXPECT_EQ(drain(q), "2 10 20 1 ");
+}
+
+TEST(FairQueue, AKeyAloneKeepsEveryPlace) {
+  FairQueue q(3);
+  for (std::uint32_t h = 1; h <= 3; ++h) q.push({h, 7});
+  EXPECT_EQ(q.give_way(7), std::nullopt);
+  EXPECT_EQ(q.size(), 3u);
+}
+
+TEST(FairQueue, GivingWayChargesNothing) {
+  FairQueue q(3);
+  q.push({1, 1});
+  q.push({2, 1});
+  q.push({3, 1});
+  ASSERT_EQ(q.give_way(2), 3u);
+  q.push({4, 2});
+  // Key 1 was not served for the entry it lost: its tag is where it was, so it goes first.
+  EXPECT_EQ(drain(q), "1 4 2 ");
+}
+
 }  // namespace
 }  // namespace sluice::core
