@@ -32,13 +32,25 @@ std::string url_of(const std::string& host, uint16_t port) {
                                              : fmt::format("http://[{}]:{}", host, port);
 }
 
+// Said at start and on each reload: a budget cannot cover what has no price.
+void warn_of_unpriced_models(const pipeline::Runtime& runtime) {
+  if (const auto models = pipeline::unpriced_models(runtime); !models.empty()) {
+    spdlog::warn(
+        "no price for {}: requests for them cost 0 in usage reports, and keys with a USD budget "
+        "are refused them (price them under pricing.models)",
+        fmt::join(models, ", "));
+  }
+}
+
 std::shared_ptr<const pipeline::Runtime> runtime_or_throw(config::Config config) {
   auto built = pipeline::build_runtime(std::move(config));
   if (auto* error = std::get_if<std::string>(&built)) {
     std::cerr << "sluice: invalid configuration: " << *error << "\n";
     throw CLI::RuntimeError(2);
   }
-  return std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
+  auto runtime = std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
+  warn_of_unpriced_models(*runtime);
+  return runtime;
 }
 
 config::Config load_or_throw(const std::string& path) {
@@ -145,6 +157,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
             } else {
               auto runtime = std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
               const auto kept = config::restart_only_changes(started_with, runtime->config);
+              warn_of_unpriced_models(*runtime);
               gateway.reload(std::move(runtime));
               spdlog::info("SIGHUP: configuration reloaded from {}", config_path);
               if (!kept.empty()) {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace sluice::pipeline {
@@ -29,6 +30,16 @@ std::optional<proto::ApiError> reserve_budget(RequestContext& ctx) {
   // Keys without a budget still get a (never refused) reservation of 0: no prompt count needed.
   core::billing::NanoUsd max_charge = 0;
   if (record.budget) {
+    // A model without a price would cost the budget nothing: the budget could not hold.
+    const auto unpriced = std::ranges::find_if(
+        models, [&](const std::string& m) { return ctx.runtime->prices.find(m) == nullptr; });
+    if (unpriced != models.end()) {
+      return proto::permission_denied(fmt::format(
+          "Key `{}` has a USD budget, and `{}`{} has no price in this gateway, so its cost could "
+          "not be charged to the budget. Ask the operator to price it (pricing.models), or use a "
+          "key without a budget.",
+          record.name, *unpriced, *unpriced == ctx.served_model ? "" : " (a fallback)"));
+    }
     max_charge = core::billing::max_charge_for(ctx.runtime->prices, models, prompt_estimate(ctx),
                                                completion_limit(ctx), record.price_multiplier);
     // Without max_tokens each choice may run to the model's maximum output.

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <set>
 
 namespace sluice::pipeline {
 
@@ -113,6 +114,21 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
   }
   runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
   return std::shared_ptr<const Runtime>(std::move(runtime));
+}
+
+std::vector<std::string> unpriced_models(const Runtime& runtime) {
+  std::set<std::string> unpriced;
+  const auto check = [&](const std::string& model) {
+    if (runtime.prices.find(model) == nullptr) unpriced.insert(model);
+  };
+  for (const auto& channel : runtime.config.channels) {
+    for (const auto& [model, spec] : channel.models) check(model);
+  }
+  for (const auto& [model, chain] : runtime.config.fallbacks) {
+    check(model);
+    std::ranges::for_each(chain, check);
+  }
+  return {unpriced.begin(), unpriced.end()};
 }
 
 }  // namespace sluice::pipeline

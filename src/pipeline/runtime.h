@@ -47,4 +47,8 @@ struct Runtime {
 std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(
     config::Config config, const Runtime* previous = nullptr);
 
+// The models the channels serve or the fallbacks name that have no price: they cost 0, and a key
+// with a budget is refused them (reserve_budget). Sorted, each once.
+std::vector<std::string> unpriced_models(const Runtime& runtime);
+
 }  // namespace sluice::pipeline

@@ -35,8 +35,8 @@
 //   The ledger adds c.charged to the key's stored spent in the same transaction.
 //
 // Unknown models (no price): cost 0 and reservation 0; an operator prices them in the
-// configuration (PricingConfig). A key with a budget should be refused models that have no
-// price if overspend matters; that policy is the pipeline's.
+// configuration (PricingConfig). The pipeline refuses them to a key with a budget, which they
+// could not be charged to (reserve_budget).
 #pragma once
 
 #include "core/billing/cost.h"

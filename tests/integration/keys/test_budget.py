@@ -92,3 +92,30 @@ def test_exhausted_budget_is_refused_before_sending(stack):
     stack.stop()
     [row] = stack.rows()
     assert (row["status"], row["channel"], row["charged_nano_usd"]) == (429, "", 0)
+
+
+def test_a_key_with_a_budget_is_refused_a_model_without_a_price(make_stack):
+    # "house-model" is served by a channel but has no list price: it would cost a budget nothing.
+    stack = make_stack(sim_flags=("--model", "house-model"), extra="""  - name: house
+    base_url: {url}/v1
+    api_key: sim-1
+    models: [house-model]
+keys:
+  - key: sk-config-key
+    name: from-config
+""", extra_is_channels=True)
+    budgeted = stack.create_key("budgeted", "--budget-usd", "5")
+    unlimited = stack.create_key("unlimited")
+    house = {"model": "house-model", "messages": MESSAGES, "max_tokens": 16}
+    refused = stack.chat(budgeted, house)
+    assert refused.status_code == 403
+    error = refused.json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "permission_denied")
+    assert "`house-model` has no price" in error["message"] and "budgeted" in error["message"]
+    # A priced model still serves the budgeted key; keys without a budget may use either.
+    assert stack.chat(budgeted).status_code == 200
+    assert stack.chat(unlimited, house).status_code == 200
+    assert stack.chat("sk-config-key", house).status_code == 200
+    stack.stop()
+    assert "no price for house-model" in stack.gateway.output()
+    assert [r["status"] for r in stack.rows() if r["key_name"] == "budgeted"] == [403, 200]
