@@ -257,7 +257,10 @@ struct HttpServer::Impl {
   awaitable<void> accept_loop();
   void start_connection(std::size_t loop_index, tcp::socket socket);
   awaitable<void> serve_connection(std::size_t loop_index, tcp::socket socket);
-  awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec);
+  // `line_read`: the request line was read whole (a head over the limit without one is a URL
+  // too long).
+  awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec,
+                                    bool line_read = true);
 };
 
 HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
@@ -392,11 +395,15 @@ void HttpServer::Impl::start_connection(std::size_t loop_index, tcp::socket sock
                  });
 }
 
-awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec) {
+awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec,
+                                                    bool line_read) {
   if (ec == http::error::body_limit) {
     co_await send_refusal(conn, TransportError::BodyTooLarge, options.body_limit);
   } else if (ec == http::error::header_limit) {
-    co_await send_refusal(conn, TransportError::HeadersTooLarge, options.header_limit);
+    // A request line that alone fills the limit is a URL too long (414), not too many headers.
+    co_await send_refusal(conn,
+                          line_read ? TransportError::HeadersTooLarge : TransportError::UriTooLong,
+                          options.header_limit);
   } else if (ec == beast::error::timeout) {
     co_await send_refusal(conn, TransportError::RequestTimeout, 0);
   } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
@@ -496,7 +503,7 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
       if (timed_out && (simple || parser.got_some())) {
         co_await answer_read_error(conn, beast::error::timeout);
       } else if (!timed_out) {
-        co_await answer_read_error(conn, rec);
+        co_await answer_read_error(conn, rec, simple || parser.version() != 0);
       }
       break;
     }

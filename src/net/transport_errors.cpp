@@ -17,6 +17,11 @@ Response error_response(TransportError error, std::size_t limit) {
                                    " bytes.");
       api.status = 431;
       break;
+    case TransportError::UriTooLong:
+      api = proto::invalid_request("The request line (method and URL) exceeds the limit of " +
+                                   std::to_string(limit) + " bytes.");
+      api.status = 414;
+      break;
     case TransportError::RequestTimeout:
       api = proto::invalid_request(
           "The request was not received in time: send the whole request promptly.");

@@ -10,6 +10,7 @@ namespace sluice::net {
 enum class TransportError {
   BodyTooLarge,
   HeadersTooLarge,
+  UriTooLong,
   RequestTimeout,
   MalformedRequest,
   HostMissingOrRepeated,

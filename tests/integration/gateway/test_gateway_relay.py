@@ -104,6 +104,11 @@ def test_request_errors_are_openai_shaped_and_server_keeps_serving(gateway):
     assert huge.status_code == 413
     big_headers = httpx.get(gateway.url + "/v1/models", headers={**h, "x-big": "b" * 20000})
     assert big_headers.status_code == 431
+    assert "headers exceed" in big_headers.json()["error"]["message"]
+    long_url = httpx.get(gateway.url + "/v1/models?q=" + "u" * 20000, headers=h)
+    assert long_url.status_code == 414
+    assert long_url.json()["error"]["type"] == "invalid_request_error"
+    assert "request line (method and URL)" in long_url.json()["error"]["message"]
     assert httpx.get(gateway.url + "/v1/nothing").status_code == 404
     assert httpx.get(gateway.url + "/v1/chat/completions", headers=h).status_code == 405
     assert chat(gateway.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200
