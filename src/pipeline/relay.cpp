@@ -174,7 +174,10 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   bool upstream_error_event = false;
   for (;;) {
     reader.feed(piece);
-    if (call.body_done()) reader.finish();  // a last \r need not wait for a \n
+    // An empty piece: the body is complete (read_some), whether or not body_done() could tell
+    // with the last bytes.
+    const bool body_end = call.body_done() || piece.empty();
+    if (body_end) reader.finish();  // a last \r need not wait for a \n, nor [DONE] for its end
     while (auto event = reader.next()) {
       if (event->has_data) {
         auto info = proto::inspect_chunk(event->data);
@@ -195,10 +198,14 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
           continue;
         }
       }
+      if (event->unterminated) {
+        out.add(proto::with_blank_line(event->raw));
+        continue;
+      }
       out.pass(event->raw);
     }
-    keep_unbilled(ctx, piece);    // before the next read replaces it
-    if (call.body_done()) break;  // nothing more will come: end the answer with these events
+    keep_unbilled(ctx, piece);  // before the next read replaces it
+    if (body_end) break;        // nothing more will come: end the answer with these events
     if (!out.bytes().empty() && !co_await ctx.writer.write(out.bytes())) {
       ctx.status = 499;  // the client left: the upstream still bills what it generates
       co_await read_usage_after_disconnect(ctx, call, reader);
@@ -206,7 +213,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
     }
     out.clear();  // its view would not survive the read
     std::tie(failure, piece) = co_await call.read_some();
-    if (failure != net::UpstreamFailure::None || piece.empty()) break;
+    if (failure != net::UpstreamFailure::None) break;
   }
   std::string tail;
   if (upstream_error_event) {

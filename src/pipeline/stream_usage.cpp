@@ -21,7 +21,7 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
                                                          net::UpstreamCall& call,
                                                          proto::SseReader& reader) {
   const auto deadline = std::chrono::steady_clock::now() + kUsageGrace;
-  for (;;) {
+  for (bool body_end = false;;) {
     while (auto event = reader.next()) {  // events already fed come first
       if (!event->has_data) continue;
       auto info = proto::inspect_chunk(event->data);
@@ -31,11 +31,13 @@ boost::asio::awaitable<void> read_usage_after_disconnect(RequestContext& ctx,
       }
       if (info.usage.known) ctx.usage = info.usage;  // cumulative: the last one wins
     }
-    if (std::chrono::steady_clock::now() >= deadline) co_return;
+    if (body_end || std::chrono::steady_clock::now() >= deadline) co_return;
     auto [failure, piece] = co_await call.read_some();
-    if (failure != net::UpstreamFailure::None || piece.empty()) co_return;
+    if (failure != net::UpstreamFailure::None) co_return;
     keep_unbilled(ctx, piece);  // before its events are read: this path keeps every piece
     reader.feed(piece);
+    body_end = piece.empty() || call.body_done();
+    if (body_end) reader.finish();  // a last event may lack its blank line
   }
 }
 

@@ -121,6 +121,8 @@ std::optional<SseEvent> SseReader::next() {
     }
     break;
   }
+  const bool unterminated = end == 0 && finished_ && consumed_ < size;
+  if (unterminated) end = size;
   if (end == 0) {
     scanned_ = p;
     line_start_ = line_start;
@@ -131,6 +133,7 @@ std::optional<SseEvent> SseReader::next() {
 
   SseEvent event;
   event.raw = input_.substr(consumed_, end - consumed_);
+  event.unterminated = unterminated;
   consumed_ = end;
   scanned_ = end;
   line_start_ = true;

@@ -14,6 +14,10 @@ struct SseEvent {
   std::string_view data;   // data lines joined by \n; "data:" and one optional space removed
   std::string_view event;  // value of the last "event:" line, "" when absent
   bool has_data = false;   // at least one data line (comment-only and blank blocks have none)
+  // The input ended (finish()) before the blank line that ends it. A browser would drop such an
+  // event; a gateway passes it on, ended (with_blank_line): an upstream that closes right after
+  // `data: [DONE]` has answered whole.
+  bool unterminated = false;
 };
 
 // Events end at a blank line (\n\n, \r\n\r\n, \r\r, or mixed line endings). Comments (":...")
@@ -40,7 +44,8 @@ class SseReader {
   std::string_view pending() const;
   // Bytes copied and held (consumed and not yet compacted, plus pending); for tests and metrics.
   std::size_t buffered_bytes() const { return owned_ ? buffer_.size() : 0; }
-  // Declares the end of input, so a final lone \r terminator need not wait for a \n.
+  // Declares the end of input: a final lone \r terminator need not wait for a \n, and the bytes
+  // of an event left without its blank line come back as one last event (`unterminated`).
   void finish() { finished_ = true; }
 
  private:

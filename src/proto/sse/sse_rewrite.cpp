@@ -56,4 +56,18 @@ std::string with_data(std::string_view raw, std::string_view data) {
   return out;
 }
 
+std::string with_blank_line(std::string_view raw) {
+  std::string out(raw);
+  const std::string_view ending = raw.ends_with("\r\n") ? "\r\n"
+                                  : raw.ends_with('\r') ? "\r"
+                                  : raw.ends_with('\n') ? "\n"
+                                                        : "";
+  if (ending.empty()) {
+    out += "\n\n";
+  } else {
+    out += ending;
+  }
+  return out;
+}
+
 }  // namespace sluice::proto

@@ -12,4 +12,8 @@ namespace sluice::proto {
 // the reader did); every line ends in LF.
 std::string with_data(std::string_view raw, std::string_view data);
 
+// An event the input ended inside (SseEvent::unterminated), ended: its last line's ending, and a
+// blank line in that ending.
+std::string with_blank_line(std::string_view raw);
+
 }  // namespace sluice::proto

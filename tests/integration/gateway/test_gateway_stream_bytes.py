@@ -82,6 +82,26 @@ def test_a_stream_of_lone_carriage_returns_ends_cleanly(gateway_for):
     assert (line["status"], line["completion_tokens"]) == (200, 2)
 
 
+@pytest.mark.parametrize("ending", [b"\n", b""])
+def test_a_stream_whose_done_lacks_its_blank_line_is_whole(gateway_for, ending):
+    # Some upstreams close right after "data: [DONE]", without the blank line that ends it.
+    body = b"".join(b"data: %s\n\n" % e.encode()
+                    for e in (chunk("Hel"), chunk("lo", finish="stop"), chunk(usage=(5, 2),
+                                                                             choices=False)))
+    g = gateway_for(lambda request: ("text/event-stream", body + b"data: [DONE]" + ending))
+    r = post(g, STREAM, "done-1")
+    assert r.status_code == 200
+    assert r.text.endswith("data: [DONE]\n\n")  # ended for the client
+    assert not any(d != "[DONE]" and "error" in json.loads(d) for d in events(r.text))
+    line = logged(g, "done-1")
+    assert (line["status"], line["completion_tokens"]) == (200, 2)
+    assert "upstream_error" not in line
+    client = openai.OpenAI(base_url=g.url + "/v1", api_key=KEY, max_retries=0)
+    chunks = list(client.chat.completions.create(model="qwen3-max", messages=MESSAGES,
+                                                 stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "Hello"
+
+
 def test_an_event_of_several_data_lines_that_the_gateway_rewrites_stays_one_event(gateway_for):
     # The usage rides on the last chunk with choices, so the gateway takes it out for a client
     # that did not ask for it; the chunk's JSON is split over two data lines.

@@ -145,6 +145,32 @@ TEST(SseReaderTest, IncompleteEventStaysPending) {
   EXPECT_EQ(reader.pending(), "data: {\"partial\"}\n");
 }
 
+TEST(SseReaderTest, AtFinishAnEventLeftWithoutItsBlankLineComesBackUnterminated) {
+  SseReader reader;
+  reader.feed("data: a\n\ndata: [DONE]\n");
+  const auto first = reader.next();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(first->unterminated);
+  EXPECT_FALSE(reader.next().has_value());
+  reader.finish();
+  const auto last = reader.next();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->raw, "data: [DONE]\n");
+  EXPECT_EQ(last->data, "[DONE]");
+  EXPECT_TRUE(last->has_data && last->unterminated);
+  EXPECT_FALSE(reader.next().has_value());
+  EXPECT_EQ(reader.pending(), "");
+
+  SseReader no_line_end;
+  no_line_end.feed("event: done\ndata: [DONE]");
+  no_line_end.finish();
+  const auto bare = no_line_end.next();
+  ASSERT_TRUE(bare.has_value());
+  EXPECT_EQ(bare->data, "[DONE]");
+  EXPECT_EQ(bare->event, "done");
+  EXPECT_TRUE(bare->unterminated);
+}
+
 TEST(SseReaderTest, CompleteEventsAreReadInPlaceAndARemainderIsCopiedBeforeTheCallerReuses) {
   SseReader reader;
   std::string piece = "data: a\n\ndata: b";

@@ -46,5 +46,18 @@ TEST(SseRewrite, ALoneCarriageReturnStreamAndAByteOrderMark) {
             "event: e\ndata: 2\n\n");
 }
 
+TEST(SseRewrite, WithBlankLineEndsAnUnterminatedEventInItsOwnLineEnding) {
+  EXPECT_EQ(with_blank_line("data: x\n"), "data: x\n\n");
+  EXPECT_EQ(with_blank_line("data: x\r\n"), "data: x\r\n\r\n");
+  EXPECT_EQ(with_blank_line("data: x\r"), "data: x\r\r");
+  EXPECT_EQ(with_blank_line("data: x"), "data: x\n\n");
+  for (std::string_view raw : {"data: x\n", "data: x\r\n", "data: x\r", "data: x"}) {
+    SseReader reader;
+    const SseEvent event = read_one(reader, with_blank_line(raw));
+    EXPECT_EQ(event.data, "x");
+    EXPECT_FALSE(event.unterminated);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::proto
