@@ -133,9 +133,7 @@ TEST(FairQueue, AKeyAloneKeepsEveryPlace) {
 
 TEST(FairQueue, GivingWayChargesNothing) {
   FairQueue q(3);
-  q.push({1, 1});
-  q.push({2, 1});
-  q.push({3, 1});
+  for (std::uint32_t h = 1; h <= 3; ++h) q.push({h, 1});
   ASSERT_EQ(q.give_way(2), 3u);
   q.push({4, 2});
   // Key 1 was not served for the entry it lost: its tag is where it was, so it goes first.
