@@ -76,7 +76,11 @@ void SharedPool::wake_locked() {
     if (it == waiters_.end()) continue;
     std::shared_ptr<Waiter> waiter = it->second;
     waiter->notified.store(true);
-    asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+    // Weak: a wake-up left in a loop that stopped must not keep the Waiter, whose timer must go
+    // before its loop does.
+    asio::post(waiter->timer.get_executor(), [weak = std::weak_ptr<Waiter>(waiter)] {
+      if (const auto alive = weak.lock()) alive->timer.cancel();
+    });
   }
 }
 
@@ -108,6 +112,20 @@ asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& r
   }
   if (!waiter) co_return result;
 
+  // A request still waiting when its frame is destroyed (the drain timed out and its loop is
+  // going) leaves the queue here, so that its Waiter, whose timer belongs to that loop, goes with
+  // the loop and not later with the pool. Nothing is woken: at shutdown no loop runs to be.
+  struct LeaveQueueIfCut {
+    SharedPool& pool;
+    core::TicketId ticket;
+    bool armed = true;
+    ~LeaveQueueIfCut() {
+      if (!armed) return;
+      std::lock_guard lock(pool.mu_);
+      pool.pool_->cancel_ticket(ticket, now());
+      pool.waiters_.erase(key(ticket));
+    }
+  } leave_if_cut{*this, std::get<core::Queued>(result).ticket};
   const auto queued_at = std::chrono::steady_clock::now();
   while (auto* queued = std::get_if<core::Queued>(&result)) {
     const core::TicketId ticket = queued->ticket;
@@ -134,6 +152,7 @@ asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& r
     if (!std::holds_alternative<core::Queued>(result)) waiters_.erase(key(ticket));
     wake_locked();
   }
+  leave_if_cut.armed = false;
   queue_wait = std::chrono::steady_clock::now() - queued_at;
   co_return result;
 }

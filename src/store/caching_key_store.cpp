@@ -12,6 +12,7 @@ ports::StoreResult<std::optional<ports::KeyRecord>> CachingKeyStore::find_key(
     std::string_view presented) {
   const std::string hash = hash_key(presented);
   const core::TimePoint now = clock_.now();
+  std::uint64_t generation;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(hash);
@@ -20,11 +21,15 @@ ports::StoreResult<std::optional<ports::KeyRecord>> CachingKeyStore::find_key(
       return it->second.record;
     }
     ++stats_.misses;
+    generation = generation_;
   }
   // Not under our lock: a slow database must not stall the cache hits of other threads.
   auto found = inner_.find_key(presented);
   if (!found) return found;
   std::lock_guard lock(mutex_);
+  // A change made through this object while the database was read (a revocation that returned
+  // since) may not be in what was read: the answer is this caller's, but not the cache's.
+  if (generation != generation_) return found;
   // A full map is cleared rather than scanned: entries live one ttl anyway.
   if (entries_.size() >= max_entries_) entries_.clear();
   entries_.insert_or_assign(hash, Entry{*found, now});
@@ -34,6 +39,7 @@ ports::StoreResult<std::optional<ports::KeyRecord>> CachingKeyStore::find_key(
 void CachingKeyStore::invalidate() {
   std::lock_guard lock(mutex_);
   entries_.clear();
+  ++generation_;
 }
 
 ports::StoreResult<ports::CreatedKey> CachingKeyStore::create_key(const ports::NewKey& key) {

@@ -58,6 +58,7 @@ class CachingKeyStore final : public ports::KeyStore {
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;  // by SHA-256 hex of the presented key
+  std::uint64_t generation_ = 0;                    // invalidate() calls so far
   Stats stats_;
 };
 

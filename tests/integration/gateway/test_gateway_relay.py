@@ -252,6 +252,41 @@ def test_a_stream_the_drain_timed_out_on_is_still_logged_and_billed(tmp_path, pr
     assert status == 503 and completion > 0  # what the upstream sent before the cut is billed
 
 
+def test_requests_still_queued_when_the_drain_times_out_are_cut_cleanly(tmp_path, processes, sim):
+    # One request every 10 s (rpm 6 is paced at one per 10 s) and a 300 ms drain: SIGTERM finds
+    # three requests waiting in the pool's queue, on both event loops, and the drain cuts them.
+    # Their waits' timers belonged to the loops; the gateway must let them go with the loops
+    # (under AddressSanitizer this test caught the pool freeing them after the loops).
+    g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0"), extra="""threads: 2
+drain_timeout: 300ms
+max_wait_seconds: 60
+""").replace("models: [qwen3-max]", "models: {qwen3-max: {rpm: 6}}"))
+    processes.append(g)
+    assert chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200
+    answers = []
+
+    def call(i):
+        try:
+            answers.append(chat(g.url, {"model": "qwen3-max", "messages": MESSAGES},
+                                headers={"x-request-id": f"queued-{i}"}).status_code)
+        except httpx.HTTPError:
+            answers.append("cut")
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: 'sluice_pool_queue_length{model="qwen3-max"} 3'
+               in httpx.get(g.url + "/metrics").text)
+    g.proc.send_signal(signal.SIGTERM)
+    assert g.proc.wait(20) == 0
+    for t in threads:
+        t.join(20)
+    assert len(answers) == 3 and 200 not in answers
+    g.log.close()
+    for i in range(3):
+        assert f'"request_id":"queued-{i}"' in g.output()
+
+
 def test_half_sent_request_gets_408_and_server_keeps_serving(tmp_path, processes, sim):
     import socket
     g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0"), extra="request_timeout: 300ms\n"))

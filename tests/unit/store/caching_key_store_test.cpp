@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace sluice::store {
 namespace {
 
@@ -42,6 +44,47 @@ TEST_F(CachingKeyStoreTest, UnknownKeysAreCachedUntilAKeyIsCreated) {
   EXPECT_EQ(cache_.stats().hits, 1u);
   const auto key = cache_.create_key({.name = "a"}).value();
   EXPECT_TRUE(cache_.find_key(key.plaintext).value());
+}
+
+// The database as a slow look-up sees it: find_key reads the record, then `meanwhile` runs
+// (another thread's admin call, made while this one waited) before the record comes back.
+class ReadThenWait final : public ports::KeyStore {
+ public:
+  explicit ReadThenWait(ports::KeyStore& db) : db_(db) {}
+  std::function<void()> meanwhile;
+
+  ports::StoreResult<std::optional<ports::KeyRecord>> find_key(std::string_view key) override {
+    auto read = db_.find_key(key);
+    if (meanwhile) std::exchange(meanwhile, nullptr)();
+    return read;
+  }
+  ports::StoreResult<ports::CreatedKey> create_key(const ports::NewKey& key) override {
+    return db_.create_key(key);
+  }
+  ports::StoreResult<std::vector<ports::KeyRecord>> list_keys() override { return db_.list_keys(); }
+  ports::StoreResult<std::optional<ports::KeyRecord>> revoke_key(std::string_view id,
+                                                                 ports::UnixMillis now) override {
+    return db_.revoke_key(id, now);
+  }
+  ports::StoreStatus add_spend(ports::KeyId key, ports::NanoUsd amount) override {
+    return db_.add_spend(key, amount);
+  }
+
+ private:
+  ports::KeyStore& db_;
+};
+
+TEST(CachingKeyStoreRace, ALookUpThatReadBeforeARevocationThroughTheCacheDoesNotCacheIt) {
+  auto db = SqliteStorage::open(":memory:").value();
+  ReadThenWait slow(*db);
+  core::ManualClock clock;
+  CachingKeyStore cache{slow, clock};
+  const auto key = db->create_key({.name = "a"}).value();
+  slow.meanwhile = [&] { ASSERT_TRUE(cache.revoke_key("a", 1).value()); };
+  // This look-up read the key active; the revocation returned before it did.
+  EXPECT_FALSE(cache.find_key(key.plaintext).value()->revoked());
+  // The next request comes after the revocation returned: it must see it.
+  EXPECT_TRUE(cache.find_key(key.plaintext).value()->revoked());
 }
 
 }  // namespace
