@@ -24,12 +24,14 @@ namespace {
 std::vector<core::ChannelSpec> channel_specs(const config::Config& config) {
   std::vector<core::ChannelSpec> specs;
   for (const auto& channel : config.channels) {
-    core::ChannelSpec spec{.name = channel.name,
-                           .account = channel.account,
-                           .weight = static_cast<double>(channel.weight),
-                           .priority = -channel.priority,
-                           .max_in_flight = channel.max_in_flight,
-                           .models = {}};
+    core::ChannelSpec spec{
+        .name = channel.name,
+        .account = channel.account,
+        .weight = static_cast<double>(channel.weight),
+        .priority = -channel.priority,
+        .max_in_flight = channel.max_in_flight,
+        .models = {},
+        .endpoint = std::hash<std::string>{}(channel.base_url + '\n' + channel.api_key)};
     for (const auto& [model, limits] : channel.models) {
       spec.models.push_back(
           {model, {limits.rpm, limits.rps, limits.tpm}, limits.tps, limits.learn});
@@ -53,7 +55,8 @@ core::PoolOptions pool_options(const config::Config& config) {
 std::string pool_inputs(const config::Config& config) {
   std::string out;
   for (const auto& c : channel_specs(config)) {
-    out += fmt::format("{}|{}|{}|{}|{};", c.name, c.account, c.weight, c.priority, c.max_in_flight);
+    out += fmt::format("{}|{}|{}|{}|{}|{};", c.name, c.account, c.weight, c.priority,
+                       c.max_in_flight, c.endpoint);
     for (const auto& m : c.models) {
       out += fmt::format("{}:{},{},{},{},{};", m.model, m.limits.rpm, m.limits.rps, m.limits.tpm,
                          m.tps, m.learn);

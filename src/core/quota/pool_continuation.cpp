@@ -26,13 +26,14 @@ void QuotaPool::continue_from(QuotaPool& previous, TimePoint now) {
     const Channel& old = previous.channels_[idx(before)];
     if (old.account != ch.account) continue;  // the name now stands for another account
     ch.in_flight = old.in_flight;
+    ch.calibration = old.calibration;
+    if (old.endpoint != ch.endpoint) continue;  // a new URL or key: judged afresh
     ch.breaker = old.breaker;
     ch.disabled = old.disabled;
     ch.disabled_reason = old.disabled_reason;
     ch.probe_at = old.probe_at;
     ch.probe_interval = old.probe_interval;
     ch.readmitted_by_probe = old.readmitted_by_probe;
-    ch.calibration = old.calibration;
     if (ch.disabled) ++disabled_channels_;
   }
   for (Candidate& cand : candidates_) {
@@ -41,6 +42,7 @@ void QuotaPool::continue_from(QuotaPool& previous, TimePoint now) {
     for (const Candidate& old : previous.candidates_) {
       const Channel& old_channel = previous.channels_[idx(old.channel)];
       if (old_channel.name == ch.name && old_channel.account == ch.account &&
+          old_channel.endpoint == ch.endpoint &&
           previous.account_model(old.account_model).model_name == am.model_name) {
         cand.unavailable_until = old.unavailable_until;
         break;

@@ -45,6 +45,7 @@ struct Channel {
   double weight = 1;
   int priority = 0;
   int max_in_flight = 0;
+  std::uint64_t endpoint = 0;  // ChannelSpec::endpoint
   // Shared with the same channel in the pool a reload builds, whose requests count against it too.
   std::shared_ptr<int> in_flight = std::make_shared<int>(0);
   CircuitBreaker breaker;

@@ -40,6 +40,10 @@ struct ChannelSpec {
   int priority = 0;       // tier: lower is preferred; a tier is used only when better ones are full
   int max_in_flight = 0;  // 0 = unlimited
   std::vector<ChannelModelSpec> models;
+  // A fingerprint of where and as whom the channel connects (its URL and API key): a reload
+  // that changes it starts the channel afresh, without what the old ones earned (taken out for
+  // a bad key, a tripped breaker, models the old URL did not have).
+  std::uint64_t endpoint = 0;
 };
 
 struct FallbackChain {

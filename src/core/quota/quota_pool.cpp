@@ -62,6 +62,7 @@ void QuotaPool::build(std::vector<ChannelSpec>& specs) {
     Channel ch;
     ch.name = spec.name;
     ch.account = spec.account.empty() ? spec.name : spec.account;
+    ch.endpoint = spec.endpoint;
     ch.weight = spec.weight;
     ch.priority = spec.priority;
     ch.max_in_flight = spec.max_in_flight;

@@ -266,6 +266,23 @@ def test_operator_enables_a_disabled_channel(tmp_path, processes):
     assert pool_state(gw)[1]["disabled"] is False
 
 
+def test_a_reload_that_fixes_a_channels_key_brings_it_back(tmp_path, processes):
+    import signal
+    sim, gw = start_pair(tmp_path, processes, "    models: {qwen3-max: }",
+                         bad_api_key="revoked-key")
+    assert sequential(gw.url, 2) == [200] * 2
+    assert pool_state(gw)[1]["disabled"] is True
+    # The operator puts the account's right key in the file and reloads: channel a is judged
+    # afresh, not left out until a probe.
+    gw.config_path.write_text(gw.config_path.read_text().replace("revoked-key", "bad-key"))
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration reloaded" in gw.output())
+    assert pool_state(gw)[1]["disabled"] is False
+    served = sim_account(sim, "bad")["models"]["qwen3-max"]["accepted"]
+    assert sequential(gw.url, 4) == [200] * 4
+    assert sim_account(sim, "bad")["models"]["qwen3-max"]["accepted"] > served
+
+
 def test_an_answer_cut_off_mid_body_keeps_its_reservation_in_the_accounts_token_window(
         tmp_path, processes):
     # The upstream accepted the request and generated its answer before the body broke: it

@@ -115,6 +115,31 @@ TEST(QuotaPoolContinuation, ADisabledChannelStaysDisabledUntilEnabledInTheNewPoo
   EXPECT_EQ(after.disabled_channel_count(), 0);
 }
 
+ChannelSpec at(ChannelSpec spec, std::uint64_t endpoint) {
+  spec.endpoint = endpoint;
+  return spec;
+}
+
+TEST(QuotaPoolContinuation, AChannelGivenANewKeyOrUrlIsJudgedAfresh) {
+  // "a" was taken out for its key; the reload gives it another (a new endpoint fingerprint).
+  QuotaPool before({at(channel("a", "A", {60, 10, 0}), 1), at(channel("b", "B", {60, 10, 0}), 1)},
+                   {});
+  const auto res = granted(before.admit(request("m", kT0), kT0));
+  before.disable_channel(0, "invalid_api_key", kT0);
+  before.disable_channel(1, "invalid_api_key", kT0);
+  QuotaPool after({at(channel("a", "A", {60, 10, 0}), 2), at(channel("b", "B", {60, 10, 0}), 1)},
+                  {});
+  after.continue_from(before, kT0);
+  EXPECT_FALSE(after.snapshot(kT0).channels[0].disabled);
+  EXPECT_TRUE(after.snapshot(kT0).channels[1].disabled);  // same key: still out
+  EXPECT_EQ(after.disabled_channel_count(), 1);
+  // What the account counted and the request in flight stay: the account is the same.
+  EXPECT_EQ(account_of(after.snapshot(kT0), "a").usage.rpm_used +
+                account_of(after.snapshot(kT0), "b").usage.rpm_used,
+            1);
+  EXPECT_EQ(after.snapshot(kT0).channels[static_cast<std::size_t>(res.channel)].in_flight, 1);
+}
+
 TEST(QuotaPoolContinuation, AModelACandidateAnswered404ForStaysSkipped) {
   QuotaPool before({channel("a", "A", {60, 10, 0}), channel("b", "B", {60, 10, 0})}, {});
   const auto res = granted(before.admit(request("m", kT0), kT0));
