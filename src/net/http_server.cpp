@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -119,7 +120,7 @@ class SocketResponseWriter final : public ResponseWriter {
     std::array<asio::const_buffer, 2> message{
         asio::buffer(conn_.out),
         asio::buffer(response.body.data(), form_.head_only ? 0 : response.body.size())};
-    const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_timeout_);
+    const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_wait());
     finished_ = !ec;
     co_return !ec;
   }
@@ -164,6 +165,7 @@ class SocketResponseWriter final : public ResponseWriter {
   }
 
   bool started() const override { return started_; }
+  void answer_by(std::chrono::steady_clock::time_point deadline) override { answer_by_ = deadline; }
 
   bool client_gone() override {
     auto& socket = conn_.socket;
@@ -212,13 +214,21 @@ class SocketResponseWriter final : public ResponseWriter {
   }
   awaitable<bool> send_frame() {
     std::array<asio::const_buffer, 1> frame{asio::buffer(conn_.out)};
-    const auto ec = co_await write_all(conn_.socket, frame, *conn_.deadline, write_timeout_);
+    const auto ec = co_await write_all(conn_.socket, frame, *conn_.deadline, write_wait());
     conn_.out.clear();
     if (ec) streaming_ = false;
     co_return !ec;
   }
 
+  // The idle timeout, and never past answer_by's deadline.
+  std::chrono::steady_clock::duration write_wait() const {
+    if (answer_by_ == std::chrono::steady_clock::time_point::max()) return write_timeout_;
+    const auto left = answer_by_ - std::chrono::steady_clock::now();
+    return std::clamp<std::chrono::steady_clock::duration>(left, {}, write_timeout_);
+  }
+
   std::chrono::milliseconds write_timeout_;
+  std::chrono::steady_clock::time_point answer_by_ = std::chrono::steady_clock::time_point::max();
   bool started_ = false;
   bool streaming_ = false;
   bool finished_ = false;

@@ -36,6 +36,10 @@ class ResponseWriter {
   virtual bool client_gone() = 0;
   // Completes when the peer closes its side; lets a waiting handler notice a disconnect at once.
   virtual boost::asio::awaitable<void> wait_client_gone() = 0;
+  // No write waits for the client past `deadline` (the request's whole time): a client that
+  // stops reading then loses its connection instead of holding the request, and the upstream
+  // slot behind it, for an idle timeout per write.
+  virtual void answer_by(std::chrono::steady_clock::time_point deadline) { (void)deadline; }
 };
 
 using Handler = std::function<boost::asio::awaitable<void>(Request&, ResponseWriter&)>;

@@ -48,6 +48,7 @@ struct ReservationGuard {
 // Serves a completion, chat completion or embedding request: admit in the pool, forward, and
 // retry on another channel (or after a backoff) while nothing has reached the client.
 awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics& metrics) {
+  ctx.writer.answer_by(ctx.started + ctx.runtime->config.timeouts.total);
   if (auto error = authenticate(ctx)) co_return co_await reply_error(ctx, *error);
   if (auto error = parse(ctx, endpoint)) co_return co_await reply_error(ctx, *error);
   if (auto error = admit_key(ctx)) co_return co_await reply_error(ctx, *error);

@@ -287,6 +287,36 @@ max_wait_seconds: 60
         assert f'"request_id":"queued-{i}"' in g.output()
 
 
+def test_a_client_that_stops_reading_is_let_go_at_the_requests_total_time(tmp_path, processes):
+    import socket
+    # A long answer sent at once, to a client that never reads: the socket buffers fill and the
+    # gateway's write waits. timeouts.total (2 s) bounds it; the idle timeout (120 s) would not.
+    big = start_sim(tmp_path, "--answer-tokens", "60000")
+    processes.append(big)
+    g = start_gateway(tmp_path, gateway_config(("big", big.url, "sim-0"),
+                                               extra="timeouts: {total: 2s}\n"))
+    processes.append(g)
+    port = int(g.url.rsplit(":", 1)[1])
+    body = json.dumps({"model": "qwen3-max", "messages": MESSAGES, "stream": True}).encode()
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stalled.connect(("127.0.0.1", port))
+    stalled.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                    + KEY.encode() + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(body)).encode() + b"\r\nx-request-id: stalled-1\r\n\r\n" + body)
+
+    def in_flight():
+        return "sluice_requests_in_flight 0" not in httpx.get(g.url + "/metrics").text
+
+    wait_until(in_flight)
+    wait_until(lambda: not in_flight(), timeout=15)
+    wait_until(lambda: '"request_id":"stalled-1"' in g.output())
+    line = json.loads(next(l for l in g.output().splitlines() if '"request_id":"stalled-1"' in l))
+    assert line["status"] == 499 and line["latency_ms"] < 10000
+    stalled.close()
+    assert chat(g.url, {"model": "qwen3-max", "messages": MESSAGES}).status_code == 200
+
+
 def test_half_sent_request_gets_408_and_server_keeps_serving(tmp_path, processes, sim):
     import socket
     g = start_gateway(tmp_path, gateway_config(("sim0", sim.url, "sim-0"), extra="request_timeout: 300ms\n"))
