@@ -53,7 +53,8 @@ TEST(SseRewrite, WithBlankLineEndsAnUnterminatedEventInItsOwnLineEnding) {
   EXPECT_EQ(with_blank_line("data: x"), "data: x\n\n");
   for (std::string_view raw : {"data: x\n", "data: x\r\n", "data: x\r", "data: x"}) {
     SseReader reader;
-    const SseEvent event = read_one(reader, with_blank_line(raw));
+    const std::string ended = with_blank_line(raw);  // the event's views point into it
+    const SseEvent event = read_one(reader, ended);
     EXPECT_EQ(event.data, "x");
     EXPECT_FALSE(event.unterminated);
   }
