@@ -120,6 +120,8 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
   });
   admin.set_channel_enabler(
       [&gateway](std::string_view name) { return gateway.runtime()->pool->enable_channel(name); });
+  // Requests the server refuses unread (413, 431, 408...) get their access-log line and count too.
+  options.on_refusal = [&gateway](const net::Refusal& refusal) { gateway.refused(refusal); };
   auto server = std::make_unique<net::HttpServer>(
       options, [&gateway, &admin](net::Request& request, net::ResponseWriter& writer) {
         if (admin.handles(request.path())) return admin.handle(request, writer);

@@ -235,13 +235,25 @@ class SocketResponseWriter final : public ResponseWriter {
   bool aborted_ = false;
 };
 
-// Sends an answer the server gives by itself (bad framing, a limit, a timeout); the connection
-// then closes.
-awaitable<void> send_refusal(Connection& conn, TransportError error, std::size_t limit) {
-  Response answer = error_response(error, limit);
-  answer.headers.push_back({"x-request-id", new_request_id()});  // as every answer has one
-  SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
-  co_await writer.send(std::move(answer));
+// What the request being read had said when the server refused it: what its answer and its
+// Refusal can tell.
+struct RequestSoFar {
+  std::chrono::steady_clock::time_point started;
+  std::string_view target;    // "" when the request line was not read
+  std::string_view given_id;  // the client's x-request-id, "" when its head did not get that far
+};
+
+// The byte limit a refusal names, where one applies.
+std::size_t limit_of(TransportError error, const ServerOptions& options) {
+  switch (error) {
+    case TransportError::BodyTooLarge:
+      return options.body_limit;
+    case TransportError::HeadersTooLarge:
+    case TransportError::UriTooLong:
+      return options.header_limit;
+    default:
+      return 0;
+  }
 }
 
 }  // namespace
@@ -270,7 +282,10 @@ struct HttpServer::Impl {
   // `line_read`: the request line was read whole (a head over the limit without one is a URL
   // too long).
   awaitable<void> answer_read_error(Connection& conn, const beast::error_code& ec,
-                                    bool line_read = true);
+                                    const RequestSoFar& so_far, bool line_read = true);
+  // Sends an answer the server gives by itself (bad framing, a limit, a timeout), after which the
+  // connection closes, and tells options.on_refusal.
+  awaitable<void> refuse(Connection& conn, TransportError error, const RequestSoFar& so_far);
 };
 
 HttpServer::HttpServer(ServerOptions options, Handler handler) : impl_(std::make_unique<Impl>()) {
@@ -405,20 +420,36 @@ void HttpServer::Impl::start_connection(std::size_t loop_index, tcp::socket sock
                  });
 }
 
+awaitable<void> HttpServer::Impl::refuse(Connection& conn, TransportError error,
+                                         const RequestSoFar& so_far) {
+  // As every answer has one: the client's own when its head got far enough to say it.
+  const std::string request_id = request_id_for(so_far.given_id);
+  Response answer = error_response(error, limit_of(error, options));
+  const int status = answer.status;
+  answer.headers.push_back({"x-request-id", request_id});
+  SocketResponseWriter writer{conn, false, std::chrono::milliseconds(2000)};
+  co_await writer.send(std::move(answer));
+  if (options.on_refusal) {
+    options.on_refusal({.status = status,
+                        .request_id = request_id,
+                        .path = so_far.target.substr(0, so_far.target.find('?')),
+                        .latency = std::chrono::steady_clock::now() - so_far.started});
+  }
+}
+
 awaitable<void> HttpServer::Impl::answer_read_error(Connection& conn, const beast::error_code& ec,
-                                                    bool line_read) {
+                                                    const RequestSoFar& so_far, bool line_read) {
   if (ec == http::error::body_limit) {
-    co_await send_refusal(conn, TransportError::BodyTooLarge, options.body_limit);
+    co_await refuse(conn, TransportError::BodyTooLarge, so_far);
   } else if (ec == http::error::header_limit) {
     // A request line that alone fills the limit is a URL too long (414), not too many headers.
-    co_await send_refusal(conn,
-                          line_read ? TransportError::HeadersTooLarge : TransportError::UriTooLong,
-                          options.header_limit);
+    co_await refuse(conn, line_read ? TransportError::HeadersTooLarge : TransportError::UriTooLong,
+                    so_far);
   } else if (ec == beast::error::timeout) {
-    co_await send_refusal(conn, TransportError::RequestTimeout, 0);
+    co_await refuse(conn, TransportError::RequestTimeout, so_far);
   } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    co_await send_refusal(conn, TransportError::MalformedRequest, 0);
+    co_await refuse(conn, TransportError::MalformedRequest, so_far);
   }
   // Otherwise the peer closed or reset: nobody to answer.
 }
@@ -453,6 +484,9 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     bool request_started = first || buffer.size() != 0;
     deadline.set(request_started ? options.request_timeout : options.idle_timeout,
                  Deadline::Action::ShutdownReceive);
+    // When the request's time began, as request_timeout counts it: the latency of a refusal.
+    std::chrono::steady_clock::time_point started;
+    if (request_started) started = std::chrono::steady_clock::now();
     // Once the head is in, a client that waits for leave to send its body is given it. False when
     // that could not be said whole.
     const auto head_arrived = [&](bool body_pending) {
@@ -505,22 +539,36 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
       if (!request_started) {
         request_started = true;
         deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
+        started = std::chrono::steady_clock::now();
       }
     }
     const bool timed_out = deadline.fired();
     deadline.clear();
+    // What a refusal can tell of this request: the request line and the fields read so far, never
+    // those the connection's previous request left in `request` for reuse. Worked out only for a
+    // refusal (a named local each time: GCC 12 mishandles temporaries inside co_await).
+    const bool line_read = simple || parser.version() != 0;
+    const auto so_far = [&] {
+      return RequestSoFar{
+          .started = started,
+          .target = line_read ? std::string_view(request.target) : std::string_view(),
+          .given_id =
+              simple ? request.header("x-request-id") : parser.field_so_far("x-request-id")};
+    };
     if (rec) {
+      const RequestSoFar refused = so_far();
       if (timed_out && (simple || parser.got_some())) {
-        co_await answer_read_error(conn, beast::error::timeout);
+        co_await answer_read_error(conn, beast::error::timeout, refused);
       } else if (!timed_out) {
-        co_await answer_read_error(conn, rec, simple || parser.version() != 0);
+        co_await answer_read_error(conn, rec, refused, line_read);
       }
       break;
     }
     conn.busy = true;
     first = false;
     if ((simple || parser.version() >= 11) && !names_one_host(request.headers)) {
-      co_await send_refusal(conn, TransportError::HostMissingOrRepeated, 0);
+      const RequestSoFar refused = so_far();
+      co_await refuse(conn, TransportError::HostMissingOrRepeated, refused);
       break;
     }
     const bool keep_alive = (simple ? simple->keep_alive : parser.keep_alive()) && !stopping.load();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace sluice::net {
 
@@ -44,6 +45,20 @@ class ResponseWriter {
 
 using Handler = std::function<boost::asio::awaitable<void>(Request&, ResponseWriter&)>;
 
+// A request the server answered by itself before any handler saw it (transport_errors.h: a limit,
+// a timeout, bad framing): what the access log and the metrics above net/ can know of it. The
+// views point into the connection's buffers and last only for the call.
+struct Refusal {
+  int status = 0;
+  std::string_view request_id;  // as answered: the client's when its head got that far, else new
+  std::string_view path;        // without the query; "" when the request line was not read
+  std::chrono::steady_clock::duration latency{};  // from the request's start to its answer
+};
+
+// Told of each refusal, after its answer was sent, on the connection's event loop thread (so it
+// must be thread-safe, and quick: the loop's other connections wait for it).
+using RefusalObserver = std::function<void(const Refusal&)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port; see HttpServer::port()
@@ -57,6 +72,9 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{30'000};  // to receive a whole request
   std::chrono::milliseconds idle_timeout{120'000};    // keep-alive connection with no request
   std::chrono::milliseconds drain_timeout{15'000};    // on stop(): wait for answers in flight
+  // Refused requests never reach the handler, which logs and counts the others: this lets the
+  // layer above log and count these too, without net/ knowing how. Null: nobody is told.
+  RefusalObserver on_refusal;
 };
 
 class HttpServer {

@@ -1,5 +1,7 @@
 #include "net/message_readers.h"
 
+#include <algorithm>
+
 namespace sluice::net {
 namespace {
 
@@ -41,6 +43,14 @@ void RequestReader::on_field_impl(boost::beast::http::field field, string_view n
   if (field == boost::beast::http::field::transfer_encoding) transfer_encoding_ = true;
   if (skipped(field)) return;
   store_field(out_.headers, fields_++, name, value);
+}
+
+std::string_view RequestReader::field_so_far(std::string_view name) const {
+  const std::size_t read = std::min(fields_, out_.headers.size());
+  for (std::size_t i = 0; i < read; ++i) {
+    if (same_name(out_.headers[i].name, name)) return out_.headers[i].value;
+  }
+  return {};
 }
 
 void RequestReader::on_header_impl(error_code& ec) {

@@ -8,6 +8,7 @@
 #include "net/http_types.h"
 
 #include <string>
+#include <string_view>
 
 namespace sluice::net {
 
@@ -19,6 +20,10 @@ class RequestReader final : public boost::beast::http::basic_parser<true> {
   explicit RequestReader(Request& out);
   // 11 for HTTP/1.1, 10 for HTTP/1.0; 0 until the request line is read.
   int version() const { return version_; }
+  // The value of a field this request's head has given so far, "" if none: for the answer to a
+  // head cut short (too large, too slow), whose fields past those read may be the previous
+  // request's, left in place for reuse.
+  std::string_view field_so_far(std::string_view name) const;
 
  private:
   using string_view = boost::beast::string_view;

@@ -20,7 +20,10 @@ std::string new_request_id() {
 }
 
 std::string request_id_for(const Request& request) {
-  std::string_view given = request.header("x-request-id");
+  return request_id_for(request.header("x-request-id"));
+}
+
+std::string request_id_for(std::string_view given) {
   if (!given.empty() && given.size() <= 128 &&
       std::all_of(given.begin(), given.end(), [](char c) { return c > 32 && c < 127; })) {
     return std::string(given);

@@ -5,6 +5,7 @@
 #include "net/http_types.h"
 
 #include <string>
+#include <string_view>
 
 namespace sluice::net {
 
@@ -14,5 +15,7 @@ std::string new_request_id();
 // The client's x-request-id when it is a sane token (printable ASCII, at most 128 bytes), else a
 // new one.
 std::string request_id_for(const Request& request);
+// The same for a value `given` (what the client's x-request-id field said; "" when unknown).
+std::string request_id_for(std::string_view given);
 
 }  // namespace sluice::net

@@ -36,6 +36,40 @@ spdlog::logger* access_logger() {
   return logger.get();
 }
 
+// What every access line says first, in this order.
+struct LineStart {
+  std::string_view request_id{};
+  std::string_view key{};
+  std::string_view route{};
+  std::string_view model{};
+  std::string_view served_model{};
+  std::string_view channel{};
+  int status = 0;
+  std::chrono::steady_clock::duration latency{};
+  int attempts = 0;
+};
+
+// Opens a line and writes `start`'s fields.
+void append_line_start(std::string& line, const LineStart& start) {
+  line += "{\"time\":\"";
+  append_timestamp(line, std::chrono::system_clock::now());
+  line += ",\"request_id\":";
+  proto::append_json_string(line, start.request_id);
+  line += ",\"key\":";
+  proto::append_json_string(line, start.key);
+  line += ",\"route\":";
+  proto::append_json_string(line, start.route);
+  line += ",\"model\":";
+  proto::append_json_string(line, start.model);
+  line += ",\"served_model\":";
+  proto::append_json_string(line, start.served_model);
+  line += ",\"channel\":";
+  proto::append_json_string(line, start.channel);
+  fmt::format_to(std::back_inserter(line),
+                 FMT_COMPILE(",\"status\":{},\"latency_ms\":{:.1f},\"attempts\":{}"), start.status,
+                 millis(start.latency), start.attempts);
+}
+
 }  // namespace
 
 void account(const RequestContext& ctx, Metrics& metrics) {
@@ -49,24 +83,19 @@ void account(const RequestContext& ctx, Metrics& metrics) {
   // One JSON line per request: never a key, never a prompt.
   std::string line;
   line.reserve(384);
-  line += "{\"time\":\"";
-  append_timestamp(line, std::chrono::system_clock::now());
-  line += ",\"request_id\":";
-  proto::append_json_string(line, ctx.request_id);
-  line += ",\"key\":";
-  proto::append_json_string(line, key_name(ctx));
-  line += ",\"route\":";
-  proto::append_json_string(line, ctx.route);
-  line += ",\"model\":";
-  proto::append_json_string(line, ctx.parsed.model);
-  line += ",\"served_model\":";
-  proto::append_json_string(line, ctx.served_model);
-  line += ",\"channel\":";
-  proto::append_json_string(
-      line, ctx.channel ? std::string_view(ctx.runtime->channels[*ctx.channel].config->name) : "");
+  append_line_start(
+      line,
+      {.request_id = ctx.request_id,
+       .key = key_name(ctx),
+       .route = ctx.route,
+       .model = ctx.parsed.model,
+       .served_model = ctx.served_model,
+       .channel =
+           ctx.channel ? std::string_view(ctx.runtime->channels[*ctx.channel].config->name) : "",
+       .status = ctx.status,
+       .latency = std::chrono::steady_clock::now() - ctx.started,
+       .attempts = ctx.attempts});
   auto out = std::back_inserter(line);
-  fmt::format_to(out, FMT_COMPILE(",\"status\":{},\"latency_ms\":{:.1f},\"attempts\":{}"),
-                 ctx.status, millis(std::chrono::steady_clock::now() - ctx.started), ctx.attempts);
   if (ctx.time_to_first_byte) {
     fmt::format_to(out, FMT_COMPILE(",\"ttfb_ms\":{:.1f}"), millis(*ctx.time_to_first_byte));
   }
@@ -81,6 +110,25 @@ void account(const RequestContext& ctx, Metrics& metrics) {
     proto::append_json_string(line, ctx.upstream_error);
   }
   line += "}";
+  logger->info(line);
+}
+
+void account_refusal(const net::Refusal& refusal, std::string_view route, const Runtime& runtime,
+                     Metrics& metrics) {
+  metrics.request_finished(route, refusal.status, "");
+  if (!runtime.config.access_log) return;
+  spdlog::logger* logger = access_logger();
+  if (!logger) return;
+  // The line of an answered request, with what a request refused unread cannot tell (its key,
+  // model, channel and tokens) empty: nothing of its head but its id and route is logged, so
+  // neither a key it carried nor its body can reach the log.
+  std::string line;
+  line.reserve(256);
+  append_line_start(line, {.request_id = refusal.request_id,
+                           .route = route,
+                           .status = refusal.status,
+                           .latency = refusal.latency});
+  line += ",\"prompt_tokens\":0,\"completion_tokens\":0}";
   logger->info(line);
 }
 

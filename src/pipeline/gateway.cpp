@@ -141,10 +141,23 @@ std::optional<proto::Endpoint> api_endpoint(std::string_view path) {
   return std::nullopt;
 }
 
+// The route label handle() gives a request for `path` (metrics and access log): the path of a
+// route served, or "other".
+std::string_view route_of(std::string_view path) {
+  if (api_endpoint(path)) return path;
+  if (const std::string_view route = get_route(path); !route.empty()) return route;
+  return "other";
+}
+
 }  // namespace
 
 Gateway::Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys)
     : runtime_(std::move(runtime)), keys_(keys) {}
+
+void Gateway::refused(const net::Refusal& refusal) {
+  const std::string_view route = refusal.path.empty() ? std::string_view() : route_of(refusal.path);
+  account_refusal(refusal, route, *runtime_.load(), metrics_);
+}
 
 awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writer) {
   RequestContext ctx{request, writer, runtime_.load()};

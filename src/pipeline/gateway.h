@@ -21,6 +21,9 @@ class Gateway {
   explicit Gateway(std::shared_ptr<const Runtime> runtime, KeyServices* keys = nullptr);
 
   boost::asio::awaitable<void> handle(net::Request& request, net::ResponseWriter& writer);
+  // Logs and counts a request the HTTP server refused before handle() could see it
+  // (net::ServerOptions::on_refusal), as handle() logs and counts the others.
+  void refused(const net::Refusal& refusal);
   // Takes a new snapshot for requests that start from now on.
   void reload(std::shared_ptr<const Runtime> runtime) { runtime_.store(std::move(runtime)); }
   std::shared_ptr<const Runtime> runtime() const { return runtime_.load(); }

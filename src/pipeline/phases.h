@@ -58,5 +58,9 @@ boost::asio::awaitable<AttemptResult> forward_once(RequestContext& ctx, std::siz
 
 // account: the access-log line and the request metrics. Always runs.
 void account(const RequestContext& ctx, Metrics& metrics);
+// The same for a request the HTTP server refused before the pipeline saw it (413, 431, 408...),
+// under `route` (the label its path would have had; "" when its request line was not read).
+void account_refusal(const net::Refusal& refusal, std::string_view route, const Runtime& runtime,
+                     Metrics& metrics);
 
 }  // namespace sluice::pipeline

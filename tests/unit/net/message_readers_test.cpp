@@ -81,6 +81,31 @@ TEST(RequestReaderTest, LimitsAndBadInputAreErrors) {
   EXPECT_EQ(feed_in_pieces("POST / HTTP/1.1\r\nContent-Le", partial, 64), http::error::need_more);
 }
 
+TEST(RequestReaderTest, FieldsSoFarAreThisRequestsOnlyEvenWhenItsHeadIsRefused) {
+  Request request;
+  {
+    RequestReader first{request};
+    first.eager(true);
+    ASSERT_FALSE(feed_in_pieces(
+        "POST /a HTTP/1.1\r\nA: 1\r\nB: 2\r\nX-Request-Id: old\r\nContent-Length: 0\r\n\r\n", first,
+        64));
+  }
+  // A body over the limit is refused before the head's fields are settled (Beast checks the
+  // length first): the fields read are this request's, and the previous one's are not among them.
+  RequestReader big{request};
+  big.body_limit(4);
+  EXPECT_EQ(
+      feed_in_pieces("POST /b HTTP/1.0\r\nX-Request-Id: new\r\nContent-Length: 5\r\n\r\n", big, 64),
+      http::error::body_limit);
+  EXPECT_EQ(big.field_so_far("x-request-id"), "new");
+  EXPECT_EQ(big.field_so_far("b"), "");
+  RequestReader without{request};
+  without.body_limit(4);
+  EXPECT_EQ(feed_in_pieces("POST /c HTTP/1.0\r\nContent-Length: 5\r\n\r\n", without, 64),
+            http::error::body_limit);
+  EXPECT_EQ(without.field_so_far("x-request-id"), "");  // not "new" nor "old"
+}
+
 TEST(ResponseReaderTest, StatusHeadersAndADechunkedBodyIntoTheSink) {
   Headers headers;
   ResponseReader parser{headers};
