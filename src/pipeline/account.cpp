@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iterator>
+#include <utility>
 
 namespace sluice::pipeline {
 namespace {
@@ -53,18 +54,19 @@ struct LineStart {
 void append_line_start(std::string& line, const LineStart& start) {
   line += "{\"time\":\"";
   append_timestamp(line, std::chrono::system_clock::now());
-  line += ",\"request_id\":";
-  proto::append_json_string(line, start.request_id);
-  line += ",\"key\":";
-  proto::append_json_string(line, start.key);
-  line += ",\"route\":";
-  proto::append_json_string(line, start.route);
-  line += ",\"model\":";
-  proto::append_json_string(line, start.model);
-  line += ",\"served_model\":";
-  proto::append_json_string(line, start.served_model);
-  line += ",\"channel\":";
-  proto::append_json_string(line, start.channel);
+  const std::pair<std::string_view, std::string_view> strings[] = {
+      {"request_id", start.request_id},
+      {"key", start.key},
+      {"route", start.route},
+      {"model", start.model},
+      {"served_model", start.served_model},
+      {"channel", start.channel}};
+  for (const auto& [name, value] : strings) {
+    line += ",\"";
+    line += name;
+    line += "\":";
+    proto::append_json_string(line, value);
+  }
   fmt::format_to(std::back_inserter(line),
                  FMT_COMPILE(",\"status\":{},\"latency_ms\":{:.1f},\"attempts\":{}"), start.status,
                  millis(start.latency), start.attempts);
