@@ -30,6 +30,8 @@ class Deadline : public std::enable_shared_from_this<Deadline> {
   void clear() { action_ = Action::None; }
   // Whether the last set() deadline passed and its action was taken.
   bool fired() const { return fired_; }
+  // When the last set() deadline falls due (clear() leaves it).
+  std::chrono::steady_clock::time_point due() const { return due_; }
   // The socket is going away: nothing more may touch it.
   void detach();
 

@@ -484,9 +484,6 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     bool request_started = first || buffer.size() != 0;
     deadline.set(request_started ? options.request_timeout : options.idle_timeout,
                  Deadline::Action::ShutdownReceive);
-    // When the request's time began, as request_timeout counts it: the latency of a refusal.
-    std::chrono::steady_clock::time_point started;
-    if (request_started) started = std::chrono::steady_clock::now();
     // Once the head is in, a client that waits for leave to send its body is given it. False when
     // that could not be said whole.
     const auto head_arrived = [&](bool body_pending) {
@@ -539,7 +536,6 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
       if (!request_started) {
         request_started = true;
         deadline.set(options.request_timeout, Deadline::Action::ShutdownReceive);
-        started = std::chrono::steady_clock::now();
       }
     }
     const bool timed_out = deadline.fired();
@@ -550,7 +546,9 @@ awaitable<void> HttpServer::Impl::serve_connection(std::size_t loop_index, tcp::
     const bool line_read = simple || parser.version() != 0;
     const auto so_far = [&] {
       return RequestSoFar{
-          .started = started,
+          // When the request's time began: request_timeout was set from then, and no clock is
+          // read for it on requests that are not refused.
+          .started = deadline.due() - options.request_timeout,
           .target = line_read ? std::string_view(request.target) : std::string_view(),
           .given_id =
               simple ? request.header("x-request-id") : parser.field_so_far("x-request-id")};
