@@ -188,8 +188,11 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
         }
         if (info.usage.known) ctx.usage = info.usage;  // cumulative usage: the last one wins
         if (info.usage_only && !ctx.parsed.client_wants_usage) continue;  // we added it
-        // Some upstreams put the usage asked for on the last chunk with choices: it goes too.
-        const bool strip_usage = info.usage.known && !ctx.parsed.client_wants_usage;
+        // Some upstreams put the usage asked for on the last chunk with choices: it goes too,
+        // as does the "usage":null that include_usage puts on every other chunk (OpenAI sends
+        // no usage member at all to a client that did not ask for it).
+        const bool strip_usage =
+            (info.usage.known || info.null_usage) && !ctx.parsed.client_wants_usage;
         if (strip_usage || (rename && !info.done)) {
           std::string data =
               strip_usage ? proto::without_usage(event->data) : std::string(event->data);

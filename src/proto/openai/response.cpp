@@ -90,6 +90,7 @@ Usage reconcile(const UsageFields& fields) {
 // rest of reading the answer).
 struct TopLevel {
   Usage usage;
+  bool null_usage = false;   // "usage":null
   bool has_error = false;    // a non-null "error"
   bool has_choices = false;  // a non-empty "choices" array
 };
@@ -110,8 +111,14 @@ bool read_top_level(std::string_view text, TopLevel& out) {
       return false;
     if (key == "usage" && !seen_usage) {
       seen_usage = true;
+      ondemand::value value = field.value();
+      ondemand::json_type type;
+      if (value.type().get(type) == simdjson::SUCCESS && type == ondemand::json_type::null) {
+        out.null_usage = true;
+        continue;
+      }
       ondemand::object usage;
-      if (field.value().get_object().get(usage) != simdjson::SUCCESS) continue;
+      if (value.get_object().get(usage) != simdjson::SUCCESS) continue;
       UsageFields fields;
       if (!read_usage_fields(usage, fields)) return false;
       out.usage = reconcile(fields);
@@ -218,19 +225,28 @@ std::size_t find_key(std::string_view data, std::size_t from) {
   return std::string_view::npos;
 }
 
-// Whether `data` may hold a "usage" key whose value is an object, or an "error" key. Inside a
-// JSON string these quotes would be escaped, so content text cannot trigger it; a false
-// positive only costs a parse.
-bool worth_parsing(std::string_view data) {
+// What the key scan saw in a chunk's payload.
+enum class Keys {
+  None,          // neither key: an ordinary content chunk
+  NullUsage,     // "usage":null and no other candidate: the answer is known without a parse
+  WorthParsing,  // a "usage" key whose value is an object, or an "error" key
+};
+
+// Which of "usage" and "error" `data` holds, and whether it is worth a parse. Inside a JSON
+// string these quotes would be escaped, so content text cannot trigger it; a false positive only
+// costs a parse.
+Keys scan_keys(std::string_view data) {
+  Keys seen = Keys::None;
   for (std::size_t at = find_key(data, 0); at != std::string_view::npos;
        at = find_key(data, at + 1)) {
-    if (data.compare(at, kErrorKey.size(), kErrorKey) == 0) return true;
+    if (data.compare(at, kErrorKey.size(), kErrorKey) == 0) return Keys::WorthParsing;
     std::size_t pos = json::skip_ws(data, at + kUsageKey.size());
     if (pos >= data.size() || data[pos] != ':') continue;
     pos = json::skip_ws(data, pos + 1);
-    if (pos < data.size() && data[pos] == '{') return true;
+    if (pos < data.size() && data[pos] == '{') return Keys::WorthParsing;
+    if (data.substr(std::min(pos, data.size()), 4) == "null") seen = Keys::NullUsage;
   }
-  return false;
+  return seen;
 }
 
 void append_string(simdjson::dom::object object, std::string_view key, std::string& out) {
@@ -264,10 +280,15 @@ ChunkInfo inspect_chunk(std::string_view data) {
     info.done = true;
     return info;
   }
-  if (!worth_parsing(payload)) return info;
+  const Keys keys = scan_keys(payload);
+  if (keys != Keys::WorthParsing) {
+    info.null_usage = keys == Keys::NullUsage;
+    return info;
+  }
   TopLevel top;
   if (!read_top_level(payload, top)) return info;
   info.has_error = top.has_error;
+  info.null_usage = top.null_usage;
   info.usage = top.usage;
   info.usage_only = top.usage.known && !top.has_choices;
   return info;

@@ -26,10 +26,12 @@ struct ChunkInfo {
   bool usage_only = false;  // choices == [] and usage present: the include_usage extra chunk
   Usage usage;              // known when the chunk carries a usage object
   bool has_error = false;   // the chunk carries a top-level "error"
+  // A top-level "usage":null: what include_usage puts on every chunk but the last.
+  bool null_usage = false;
 };
 
 // Cheap: parses only when the payload contains a "usage" key with an object value or an
-// "error" key; ordinary content chunks cost one substring scan.
+// "error" key; ordinary content chunks (with or without "usage":null) cost one substring scan.
 ChunkInfo inspect_chunk(std::string_view data);
 
 // Appends choices[*].delta.content (chat) or choices[*].text (completions) to `out`, for

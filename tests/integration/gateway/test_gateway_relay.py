@@ -66,6 +66,9 @@ def test_stream_without_usage_request_hides_the_added_usage_chunk(gateway):
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
     assert chunks and all(c["choices"] for c in chunks)  # no usage-only chunk
+    # Nor the "usage":null that the added include_usage puts on every other chunk: OpenAI sends no
+    # usage member to a client that did not ask for it.
+    assert all("usage" not in c for c in chunks), events
 
 
 def test_stream_with_usage_request_keeps_the_usage_chunk(gateway):
@@ -75,6 +78,8 @@ def test_stream_with_usage_request_keeps_the_usage_chunk(gateway):
     assert events[-1] == "[DONE]"
     last = json.loads(events[-2])
     assert last["choices"] == [] and last["usage"]["prompt_tokens"] > 0
+    # The other chunks say "usage":null, as OpenAI's do when usage was asked for.
+    assert all(json.loads(e)["usage"] is None for e in events[:-2])
 
 
 @pytest.mark.parametrize("key,status,code", [(None, 401, "invalid_api_key"),

@@ -71,6 +71,22 @@ TEST(InspectChunkTest, ContentChunkWithNullUsageIsPlain) {
   EXPECT_FALSE(info.usage_only);
   EXPECT_FALSE(info.usage.known);
   EXPECT_FALSE(info.has_error);
+  EXPECT_TRUE(info.null_usage);
+}
+
+TEST(InspectChunkTest, NullUsageIsToldApartFromNoUsage) {
+  EXPECT_FALSE(inspect_chunk(R"({"choices":[{"index":0,"delta":{"content":"x"}}]})").null_usage);
+  EXPECT_TRUE(inspect_chunk(R"({"choices":[], "usage" : null })").null_usage);
+  EXPECT_FALSE(inspect_chunk(R"({"choices":[],"usage":{"prompt_tokens":1}})").null_usage);
+  // The text "usage":null inside a string has escaped quotes: content, not a member.
+  EXPECT_FALSE(inspect_chunk(R"({"choices":[{"delta":{"content":"\"usage\":null"}}]})").null_usage);
+  // A chunk that must be parsed for its error still reports the null usage beside it.
+  const ChunkInfo error = inspect_chunk(R"({"error":{"message":"boom"},"usage":null})");
+  EXPECT_TRUE(error.has_error);
+  EXPECT_TRUE(error.null_usage);
+  // The key at the payload's very end, with no room for a value: nothing read past it.
+  EXPECT_FALSE(inspect_chunk(R"({"x":1,"usage")").null_usage);
+  EXPECT_FALSE(inspect_chunk(R"({"x":1,"usage": nul)").null_usage);
 }
 
 TEST(InspectChunkTest, UsageOnlyChunk) {
@@ -109,6 +125,7 @@ TEST(InspectChunkTest, FindsUsageAndErrorKeysAtAnyOffset) {
     EXPECT_TRUE(inspect_chunk("{" + filler + R"("error":{"message":"m"}})").has_error) << pad;
     const ChunkInfo plain = inspect_chunk("{" + filler + R"("usage":null,"choices":[]})");
     EXPECT_FALSE(plain.usage.known) << pad;
+    EXPECT_TRUE(plain.null_usage) << pad;
   }
 }
 
