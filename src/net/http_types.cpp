@@ -16,8 +16,7 @@ void store_field(Headers& headers, std::size_t index, std::string_view name,
   // Lowered as it is copied: one pass over the bytes (a copy, then lowering the copy, cost twice
   // as much per field).
   h.name.resize(name.size());
-  char* to = h.name.data();
-  for (std::size_t i = 0; i < name.size(); ++i) to[i] = ascii_lower(name[i]);
+  core::copy_lowered(name, h.name.data());
   h.value.assign(value);
 }
 

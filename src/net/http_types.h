@@ -27,13 +27,7 @@ struct HeaderView {
 using core::ascii_lower;
 
 // Whether two header names (or other tokens) are equal, ignoring ASCII case.
-constexpr bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+constexpr bool same_name(std::string_view a, std::string_view b) { return core::iequal(a, b); }
 
 // Case-insensitive look-up; an absent header reads as "".
 std::string_view find_header(const Headers& headers, std::string_view name);
