@@ -48,7 +48,7 @@ class Cursor {
     const char* const from = at_;
     // A local pointer: `at_` itself, stored through at every step (a char may alias it), made
     // the byte loop twice as slow.
-    const char* p = cls == kValue || cls == kTarget ? skip_sixteens(from, cls) : from;
+    const char* p = cls == kBlank || cls == kDigit ? from : skip_sixteens(from, cls);
     while (p != end_ && is(*p, cls)) ++p;
     at_ = p;
     return {from, static_cast<std::size_t>(p - from)};
@@ -69,10 +69,10 @@ class Cursor {
   std::size_t taken() const { return static_cast<std::size_t>(at_ - begin_); }
 
  private:
-  // Values and targets are looked at sixteen bytes at a time, up to the first byte outside the
-  // class. The blocks may run past the span into the bytes after it, as long as they stay within
-  // the bytes given; the last few go to the byte loop. A block that stopped too early would
-  // only hand more bytes to that loop; one that stopped too late is what the tests look for.
+  // Names, values and targets are looked at sixteen bytes at a time, up to the first byte
+  // outside the class. The blocks may run past the span into the bytes after it, as long as they
+  // stay within the bytes given; the last few go to the byte loop. A block that stopped too early
+  // would only hand more bytes to that loop; one that stopped too late is what the tests look for.
   const char* skip_sixteens(const char* p, Class cls) const {
 #if defined(__SSE2__)
     for (; end_ - p >= 16; p += 16) {
@@ -88,9 +88,8 @@ class Cursor {
   }
 
 #if defined(__SSE2__)
-  // The bytes of `block` outside `cls` (kValue or kTarget), as 0xff lanes. The comparisons are
-  // signed: a byte of 0x80 or more reads as negative. (Names are short: for them, blocks cost
-  // more than the byte loop.)
+  // The bytes of `block` outside `cls` (kValue, kTarget or kToken), as 0xff lanes. The
+  // comparisons are signed: a byte of 0x80 or more reads as negative.
   static __m128i outside(__m128i block, Class cls) {
     const __m128i del = _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f));
     if (cls == kValue) {  // CTLs other than HTAB, and DEL (x ^ 0x80 < 0xa0 is x < 0x20)
@@ -101,7 +100,19 @@ class Cursor {
       return _mm_or_si128(_mm_andnot_si128(tab, control), del);
     }
     // Not 0x21-0x7e: SP and below, DEL, and obs-text.
-    return _mm_or_si128(_mm_cmplt_epi8(block, _mm_set1_epi8(0x21)), del);
+    const __m128i invisible = _mm_or_si128(_mm_cmplt_epi8(block, _mm_set1_epi8(0x21)), del);
+    if (cls == kTarget) return invisible;
+    // A token's bytes are the visible ones but for the delimiters "(),/:;<=>?@[\]{}
+    const auto is = [&](char c) { return _mm_cmpeq_epi8(block, _mm_set1_epi8(c)); };
+    const auto within = [&](char low, char high) {
+      return _mm_and_si128(_mm_cmpgt_epi8(block, _mm_set1_epi8(static_cast<char>(low - 1))),
+                           _mm_cmplt_epi8(block, _mm_set1_epi8(static_cast<char>(high + 1))));
+    };
+    const __m128i runs =
+        _mm_or_si128(_mm_or_si128(within('(', ')'), within(':', '@')), within('[', ']'));
+    const __m128i singles = _mm_or_si128(_mm_or_si128(is('"'), is(',')),
+                                         _mm_or_si128(is('/'), _mm_or_si128(is('{'), is('}'))));
+    return _mm_or_si128(invisible, _mm_or_si128(runs, singles));
   }
 #endif
 

@@ -284,6 +284,30 @@ TEST(SimpleHeadTest, EachByteIsJudgedByTheGrammarInBlocksAndInTheLastBytes) {
   }
 }
 
+// A name is read sixteen bytes at a time while sixteen remain, then a byte at a time: a delimiter
+// or control byte ends it wherever it falls, and the line is declined.
+TEST(SimpleHeadTest, EveryPlaceOfANameEndsItAtAByteOutsideTheTokenBytes) {
+  for (std::size_t length = 1; length <= 40; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const char bad : std::string("\"(),/;<=>?@[\\]{} \t\x7f\x80\xff\0", 22)) {
+        std::string name(length, 'N');
+        name[at] = bad;
+        for (const std::string& tail : {std::string(40, 'p'), std::string{}}) {
+          Request r;
+          ASSERT_FALSE(
+              parse_simple_request("GET / HTTP/1.1\r\n" + name + ": v\r\n\r\n" + tail, kLimit, r))
+              << "length " << length << ", byte " << int(bad) << " at " << at;
+        }
+      }
+      std::string name(length, 'N');
+      name[at] = '~';
+      Request r;
+      ASSERT_TRUE(parse_simple_request("GET / HTTP/1.1\r\n" + name + ": v\r\n\r\n", kLimit, r));
+      ASSERT_EQ(r.headers.at(0).name, to_lower_ascii(name));
+    }
+  }
+}
+
 // Random edits of valid heads: every one the fast path accepts must read exactly as Beast reads
 // it. The edits favour the bytes that matter to HTTP framing.
 template <typename Check>
