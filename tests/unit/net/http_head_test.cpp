@@ -109,6 +109,43 @@ TEST(ResponseHeadTest, EveryBreakingByteIsFoundAtEveryPlaceOfEveryLength) {
   }
 }
 
+TEST(ResponseHeadTest, AColonLeavesOutANameAtEveryPlaceOfEveryLengthButNotAValue) {
+  for (std::size_t length = 1; length <= 40; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string text(length, 'v');
+      text[at] = ':';
+      const Headers headers{{text, "v"}, {"x-field", text}};
+      std::string out;
+      append_response_head(out, 200, "", headers, {.chunked = false, .content_length = 0}, true);
+      ASSERT_EQ(out, "HTTP/1.1 200 OK\r\nx-field: " + text + "\r\nContent-Length: 0\r\n\r\n")
+          << "length " << length << ", colon at " << at;
+    }
+  }
+}
+
+TEST(RequestHeadTest, AFieldLeftOutLeavesTheOthersWhole) {
+  std::string out = "kept ";
+  const std::array<HeaderView, 3> headers{
+      {{"x-a", "1"}, {"x-bad", "a\r\nx-smuggled: 1"}, {"x-b", "2"}}};
+  append_request_head(out, "GET", {"", "/models"}, "h", headers, 0);
+  EXPECT_EQ(out,
+            "kept GET /models HTTP/1.1\r\n"
+            "Host: h\r\n"
+            "x-a: 1\r\n"
+            "x-b: 2\r\n"
+            "Content-Length: 0\r\n"
+            "\r\n");
+}
+
+TEST(ResponseHeadTest, LengthsOfEveryWidth) {
+  for (const std::size_t length :
+       {0ul, 9ul, 10ul, 99ul, 100ul, 123456789ul, 18446744073709551615ul}) {
+    std::string out;
+    append_response_head(out, 200, "", {}, {.content_length = length}, true);
+    EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n");
+  }
+}
+
 TEST(RequestHeadTest, RequestLineHostHeadersAndLength) {
   std::string out;
   const std::array<HeaderView, 2> headers{{{"authorization", "Bearer k"}, {"accept", "*/*"}}};
