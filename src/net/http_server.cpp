@@ -45,7 +45,7 @@ struct Connection {
   bool busy = false;
   explicit Connection(tcp::socket accepted) : socket(std::move(accepted)) {
     beast::error_code ignored;
-    socket.non_blocking(true, ignored);  // lets write_all() try the socket at once
+    socket.non_blocking(true, ignored);  // lets write_at_once() try the socket
     deadline = std::make_shared<Deadline>(socket.get_executor(), socket);
   }
   ~Connection() { deadline->detach(); }
@@ -120,7 +120,11 @@ class SocketResponseWriter final : public ResponseWriter {
     std::array<asio::const_buffer, 2> message{
         asio::buffer(conn_.out),
         asio::buffer(response.body.data(), form_.head_only ? 0 : response.body.size())};
-    const auto ec = co_await write_all(conn_.socket, message, *conn_.deadline, write_wait());
+    beast::error_code ec;
+    const std::size_t written = write_at_once(conn_.socket, message, ec);
+    if (!ec && written < beast::buffer_bytes(message)) {
+      ec = co_await write_rest(conn_.socket, message, written, *conn_.deadline, write_wait());
+    }
     finished_ = !ec;
     co_return !ec;
   }
@@ -214,7 +218,11 @@ class SocketResponseWriter final : public ResponseWriter {
   }
   awaitable<bool> send_frame() {
     std::array<asio::const_buffer, 1> frame{asio::buffer(conn_.out)};
-    const auto ec = co_await write_all(conn_.socket, frame, *conn_.deadline, write_wait());
+    beast::error_code ec;
+    const std::size_t written = write_at_once(conn_.socket, frame, ec);
+    if (!ec && written < beast::buffer_bytes(frame)) {
+      ec = co_await write_rest(conn_.socket, frame, written, *conn_.deadline, write_wait());
+    }
     conn_.out.clear();
     if (ec) streaming_ = false;
     co_return !ec;

@@ -102,22 +102,33 @@ boost::asio::awaitable<boost::beast::error_code> read_at_least(Stream& stream,
   co_return boost::beast::error_code{};
 }
 
-// Writes all of `buffers`: at once when the socket takes them, else the rest asynchronously,
-// under `deadline` (set to close the socket after `timeout`, cleared when the write is done).
+// Writes what of `buffers` the socket takes at once, without waiting, and returns how many bytes
+// went: all of them, almost always, for a proxied answer fits its send buffer. A full send buffer
+// leaves `ec` clear; a TLS stream writes nothing here. Not a coroutine, so that the usual write
+// costs no coroutine frame: a caller awaits write_rest() only when bytes are left:
+//   const std::size_t written = write_at_once(stream, buffers, ec);
+//   if (!ec && written < boost::beast::buffer_bytes(buffers)) ec = co_await write_rest(...);
 template <typename Stream, std::size_t N>
-boost::asio::awaitable<boost::beast::error_code> write_all(
-    Stream& stream, std::array<boost::asio::const_buffer, N> buffers, Deadline& deadline,
-    std::chrono::steady_clock::duration timeout) {
-  std::size_t written = 0;
+std::size_t write_at_once(Stream& stream, const std::array<boost::asio::const_buffer, N>& buffers,
+                          boost::beast::error_code& ec) {
   if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
     // The socket is in user non-blocking mode: a full send buffer answers would_block.
-    boost::beast::error_code ec;
-    written = stream.write_some(buffers, ec);
-    if (ec && ec != boost::asio::error::would_block) co_return ec;
+    const std::size_t written = stream.write_some(buffers, ec);
+    if (ec == boost::asio::error::would_block) ec = {};
+    return written;
+  } else {
+    return 0;
   }
+}
+
+// Writes the rest of `buffers`, after their first `written` bytes, under `deadline` (set to close
+// the socket after `timeout`, cleared when the write is done).
+template <typename Stream, std::size_t N>
+boost::asio::awaitable<boost::beast::error_code> write_rest(
+    Stream& stream, std::array<boost::asio::const_buffer, N> buffers, std::size_t written,
+    Deadline& deadline, std::chrono::steady_clock::duration timeout) {
   boost::beast::buffers_suffix<std::array<boost::asio::const_buffer, N>> rest{buffers};
   rest.consume(written);
-  if (boost::beast::buffer_bytes(rest) == 0) co_return boost::beast::error_code{};
   deadline.set(timeout, Deadline::Action::Close);
   auto [ec, n] = co_await boost::asio::async_write(
       stream, rest, boost::asio::as_tuple(boost::asio::use_awaitable));

@@ -141,7 +141,7 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
   if (cec) co_return UpstreamFailure::Connect;
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  socket.non_blocking(true, ignored);  // lets write_all() try the socket at once
+  socket.non_blocking(true, ignored);  // lets write_at_once() try the socket
   if (endpoint.tls) {
     auto& tls = std::get<TlsStream>(fresh->stream);
     if (!SSL_set_tlsext_host_name(tls.native_handle(), endpoint.host.c_str())) {
@@ -177,7 +177,10 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   beast::error_code ec;
   co_await std::visit(
       [&](auto& stream) -> awaitable<void> {
-        ec = co_await write_all(stream, message, deadline, patience);
+        const std::size_t written = write_at_once(stream, message, ec);
+        if (!ec && written < beast::buffer_bytes(message)) {
+          ec = co_await write_rest(stream, message, written, deadline, patience);
+        }
         if (ec) co_return;
         deadline.set(patience, Deadline::Action::Close);
         while ((ec = feed(conn->buffer, *parser, FeedUntil::Head)) == http::error::need_more) {
