@@ -41,6 +41,40 @@ boost::beast::error_code feed(boost::beast::flat_buffer& buffer,
   return {};
 }
 
+namespace message_io_detail {
+
+// How much one read may take: what the buffer has room for, within bounds.
+inline std::size_t read_room(const boost::beast::flat_buffer& buffer) {
+  constexpr std::size_t kMinRead = 4096, kMaxRead = 64 * 1024;
+  return std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
+}
+
+// The attempt drained_read.h requires before a read waits, when the bytes are expected now: true
+// when it settled the read (bytes came, or an error other than would_block).
+template <typename Stream>
+bool read_at_once(Stream& stream, boost::beast::flat_buffer& buffer,
+                  boost::system::error_code& ec) {
+  if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+    buffer.commit(stream.read_some(buffer.prepare(read_room(buffer)), ec));  // non-blocking
+    return ec != boost::asio::error::would_block;
+  } else {
+    return false;
+  }
+}
+
+// The read that waits for bytes, as (error, bytes read); the caller commits them.
+template <typename Stream>
+auto read_waiting(Stream& stream, boost::beast::flat_buffer& buffer) {
+  constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+  if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+    return async_read_some_drained(stream, buffer.prepare(read_room(buffer)), kTuple);
+  } else {
+    return stream.async_read_some(buffer.prepare(read_room(buffer)), kTuple);
+  }
+}
+
+}  // namespace message_io_detail
+
 // One read from `stream` into `buffer`, its errors as the stream gives them (eof included).
 // `within_message` says whether the bytes are expected now: then the socket is tried at once, as
 // drained_read.h requires; a message's first bytes are awaited without that attempt, which would
@@ -49,20 +83,12 @@ template <typename Stream>
 boost::asio::awaitable<boost::system::error_code> read_into(Stream& stream,
                                                             boost::beast::flat_buffer& buffer,
                                                             bool within_message) {
-  constexpr std::size_t kMinRead = 4096, kMaxRead = 64 * 1024;
-  const std::size_t room = std::clamp(buffer.capacity() - buffer.size(), kMinRead, kMaxRead);
-  constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
   boost::system::error_code ec;
-  std::size_t n = 0;
-  if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
-    if (within_message) n = stream.read_some(buffer.prepare(room), ec);  // non-blocking socket
-    if (!within_message || ec == boost::asio::error::would_block) {
-      std::tie(ec, n) = co_await async_read_some_drained(stream, buffer.prepare(room), kTuple);
-    }
-  } else {
-    std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(room), kTuple);
+  if (!within_message || !message_io_detail::read_at_once(stream, buffer, ec)) {
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await message_io_detail::read_waiting(stream, buffer);
+    buffer.commit(n);
   }
-  buffer.commit(n);
   co_return ec;
 }
 
@@ -78,7 +104,13 @@ boost::asio::awaitable<boost::beast::error_code> read_more(
     Stream& stream, boost::beast::flat_buffer& buffer,
     boost::beast::http::basic_parser<isRequest>& parser) {
   const bool within_message = parser.got_some() || buffer.size() != 0;
-  const boost::system::error_code ec = co_await read_into(stream, buffer, within_message);
+  // read_into()'s steps rather than a call of it: one coroutine fewer for every head read.
+  boost::system::error_code ec;
+  if (!within_message || !message_io_detail::read_at_once(stream, buffer, ec)) {
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await message_io_detail::read_waiting(stream, buffer);
+    buffer.commit(n);
+  }
   if (is_end_of_stream(ec)) {
     if (!parser.got_some()) co_return boost::beast::http::error::end_of_stream;
     boost::beast::error_code eof_ec;

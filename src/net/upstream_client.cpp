@@ -84,9 +84,11 @@ struct UpstreamCall::State {
   awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
   // Reads once from the connection and appends the body bytes that came to `sink`.
   awaitable<UpstreamFailure> read_into(std::string& sink, BodyWait wait);
-  awaitable<UpstreamFailure> exchange(const UpstreamEndpoint& endpoint, std::string_view method,
-                                      std::string_view path, std::span<const HeaderView> headers,
-                                      std::string_view body);
+  // Sends the request over `stream`, the connection's (plain or TLS), and reads the answer's head.
+  template <typename Stream>
+  awaitable<UpstreamFailure> exchange(Stream& stream, const UpstreamEndpoint& endpoint,
+                                      std::string_view method, std::string_view path,
+                                      std::span<const HeaderView> headers, std::string_view body);
 };
 
 UpstreamCall::UpstreamCall() : state_(std::make_unique<State>()) {}
@@ -156,9 +158,10 @@ awaitable<UpstreamFailure> UpstreamCall::State::connect(const UpstreamEndpoint& 
   co_return UpstreamFailure::None;
 }
 
+template <typename Stream>
 awaitable<UpstreamFailure> UpstreamCall::State::exchange(
-    const UpstreamEndpoint& endpoint, std::string_view method, std::string_view path,
-    std::span<const HeaderView> request_headers, std::string_view body) {
+    Stream& stream, const UpstreamEndpoint& endpoint, std::string_view method,
+    std::string_view path, std::span<const HeaderView> request_headers, std::string_view body) {
   std::string& head = conn->head;
   head.clear();
   head.reserve(512 + endpoint.base_path.size() + path.size());
@@ -175,29 +178,26 @@ awaitable<UpstreamFailure> UpstreamCall::State::exchange(
   parser->header_limit(static_cast<std::uint32_t>(kHeadLimit));
   simple.reset();
   beast::error_code ec;
-  co_await std::visit(
-      [&](auto& stream) -> awaitable<void> {
-        const std::size_t written = write_at_once(stream, message, ec);
-        if (!ec && written < beast::buffer_bytes(message)) {
-          ec = co_await write_rest(stream, message, written, deadline, patience);
-        }
-        if (ec) co_return;
-        deadline.set(patience, Deadline::Action::Close);
-        while ((ec = feed(conn->buffer, *parser, FeedUntil::Head)) == http::error::need_more) {
-          ec = co_await read_more(stream, conn->buffer, *parser);
-          if (ec) break;
-          if (parser->got_some()) continue;  // Beast has begun this head
-          simple = parse_simple_response(buffered(conn->buffer), kHeadLimit, simple_status,
-                                         conn->answer_headers);
-          if (simple) {
-            conn->buffer.consume(simple->size);
-            body_left = *simple->content_length;
-            parser.reset();
-            break;
-          }
-        }
-      },
-      conn->stream);
+  const std::size_t written = write_at_once(stream, message, ec);
+  if (!ec && written < beast::buffer_bytes(message)) {
+    ec = co_await write_rest(stream, message, written, deadline, patience);
+  }
+  if (!ec) {
+    deadline.set(patience, Deadline::Action::Close);
+    while ((ec = feed(conn->buffer, *parser, FeedUntil::Head)) == http::error::need_more) {
+      ec = co_await read_more(stream, conn->buffer, *parser);
+      if (ec) break;
+      if (parser->got_some()) continue;  // Beast has begun this head
+      simple = parse_simple_response(buffered(conn->buffer), kHeadLimit, simple_status,
+                                     conn->answer_headers);
+      if (simple) {
+        conn->buffer.consume(simple->size);
+        body_left = *simple->content_length;
+        parser.reset();
+        break;
+      }
+    }
+  }
   deadline.clear();
   if (ec) {
     if (deadline.fired()) {
@@ -235,7 +235,12 @@ awaitable<UpstreamFailure> UpstreamCall::start(const UpstreamEndpoint& endpoint,
         co_return UpstreamFailure::Connect;
       }
     }
-    auto failure = co_await s.exchange(endpoint, method, path, headers, body);
+    // The exchange is given the stream itself: a coroutine per kind of stream, rather than one
+    // more coroutine, to visit it, per request.
+    awaitable<UpstreamFailure> exchange = std::visit(
+        [&](auto& stream) { return s.exchange(stream, endpoint, method, path, headers, body); },
+        s.conn->stream);
+    auto failure = co_await std::move(exchange);
     if (failure == UpstreamFailure::None) co_return failure;
     // A reused connection that the upstream had closed fails before any byte: always safe to
     // retry once on a fresh connection.
