@@ -79,6 +79,10 @@ struct UpstreamCall::State {
   bool has_head() const { return simple || (parser && parser->is_header_done()); }
   bool body_done() const { return simple ? body_left == 0 : parser && parser->is_done(); }
   bool keep_alive() const { return simple ? simple->keep_alive : parser && parser->keep_alive(); }
+  // Whether a simple answer's body bytes wait in the buffer: take_body() then moves them without
+  // a read and cannot fail, so the caller need not await read_into() (a coroutine frame) for
+  // them. Mostly the whole body, which came with the head.
+  bool body_buffered() const { return simple && body_left != 0 && conn->buffer.size() != 0; }
   // Moves the body bytes the buffer holds to `sink`; need_more while the body goes on.
   beast::error_code take_body(std::string& sink);
   awaitable<UpstreamFailure> connect(const UpstreamEndpoint& endpoint);
@@ -296,7 +300,10 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
   }
   s.piece.clear();
   while (s.piece.empty() && !s.body_done()) {
-    if (auto failure = co_await s.read_into(s.piece, wait); failure != UpstreamFailure::None) {
+    if (s.body_buffered()) {
+      s.take_body(s.piece);
+    } else if (auto failure = co_await s.read_into(s.piece, wait);
+               failure != UpstreamFailure::None) {
       co_return std::pair{failure, std::string_view{}};
     }
   }
@@ -307,8 +314,10 @@ awaitable<UpstreamFailure> UpstreamCall::read_all(std::string& out, std::size_t 
   auto& s = *state_;
   if (!s.has_head() || s.failed) co_return UpstreamFailure::Protocol;
   while (!s.body_done()) {
-    if (auto failure = co_await s.read_into(out, BodyWait::Idle);
-        failure != UpstreamFailure::None) {
+    if (s.body_buffered()) {
+      s.take_body(out);
+    } else if (auto failure = co_await s.read_into(out, BodyWait::Idle);
+               failure != UpstreamFailure::None) {
       co_return failure;
     }
     if (out.size() > limit) {
