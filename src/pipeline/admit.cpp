@@ -26,6 +26,8 @@ std::variant<core::AdmitRequest, proto::ApiError> admission_of(RequestContext& c
   const auto& config = ctx.runtime->config;
   core::AdmitRequest r;
   r.model = ctx.parsed.model;
+  // parse() looked the asked model up (nothing was served yet); without it the pool looks it up.
+  r.model_index = ctx.served_model_index.value_or(-1);
   r.key_id = ctx.key_id;
 
   double max_wait = config.max_wait_seconds;
@@ -152,6 +154,7 @@ boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx
     ctx.reservation = res;
     ctx.channel = static_cast<std::size_t>(res.channel);
     ctx.served_model = ctx.runtime->pool->model_name(res.model);
+    ctx.served_model_index = res.model;
     ctx.fallback = ctx.fallback || res.fallback;
     co_return std::nullopt;
   }

@@ -36,8 +36,9 @@ struct RequestContext {
   std::uint64_t key_id = 0;  // the key's fairness domain in the pool's queue; 0 = no key
   KeyRequest keyed;          // stored key, rate limit, budget and stream tally (key_request.h)
   proto::ParsedRequest parsed;
-  std::string served_model;            // differs from parsed.model after a fallback
-  std::optional<std::size_t> channel;  // the channel of the last attempt
+  std::string served_model;               // differs from parsed.model after a fallback
+  std::optional<int> served_model_index;  // the pool's index of served_model (set by parse)
+  std::optional<std::size_t> channel;     // the channel of the last attempt
   int attempts = 0;
 
   // admit: what the pool is asked, worked out once; and the grant of the current attempt.
@@ -73,6 +74,15 @@ struct RequestContext {
 inline std::string_view key_name(const RequestContext& ctx) {
   if (ctx.keyed.record) return ctx.keyed.record->name;
   return ctx.key ? std::string_view(ctx.key->name) : std::string_view();
+}
+
+// The price of the served model (null: unpriced). Its pool index finds it once parse() ran: a
+// look-up by name hashes it once per dash it holds.
+inline const core::billing::ModelPrice* served_price(const RequestContext& ctx) {
+  if (ctx.served_model_index) {
+    return ctx.runtime->pool_model_prices[static_cast<std::size_t>(*ctx.served_model_index)];
+  }
+  return ctx.runtime->prices.find(ctx.served_model);
 }
 
 }  // namespace sluice::pipeline

@@ -30,6 +30,12 @@ core::billing::WindowStatus window_of(std::int64_t limit, std::int64_t remaining
   return {.limit = limit, .remaining = std::max<std::int64_t>(remaining, 0), .reset = reset};
 }
 
+// The pool's x-ratelimit-* values for the served model, found by its index once parse() ran.
+std::optional<core::PoolRateLimit> pool_rate_limit(const RequestContext& ctx) {
+  if (ctx.served_model_index) return ctx.runtime->pool->rate_limit(*ctx.served_model_index);
+  return ctx.runtime->pool->rate_limit(ctx.served_model);
+}
+
 }  // namespace
 
 void append_key_headers(const RequestContext& ctx, net::Headers& headers) {
@@ -41,7 +47,7 @@ void append_key_headers(const RequestContext& ctx, net::Headers& headers) {
   // A window the key has no limit for shows the pool's: its accounts' summed limits and use for
   // the served model. Neither where no limit is known (an unknown model, unknown limits).
   if ((!status.requests || !status.tokens) && ctx.keyed.billable && !ctx.served_model.empty()) {
-    if (auto pool = ctx.runtime->pool->rate_limit(ctx.served_model)) {
+    if (auto pool = pool_rate_limit(ctx)) {
       if (!status.requests && pool->limit_requests > 0) {
         status.requests =
             window_of(pool->limit_requests, pool->remaining_requests, pool->reset_requests);

@@ -65,8 +65,7 @@ std::int64_t completion_limit(const RequestContext& ctx) {
   std::int64_t per_choice = ctx.parsed.max_tokens.value_or(0);
   // No answer runs past the model's longest output: a larger max_tokens must not hold more of a
   // window, a key's TPM or a budget than it can use.
-  if (const auto* price = ctx.runtime->prices.find(ctx.served_model);
-      price && price->max_output_tokens > 0) {
+  if (const auto* price = served_price(ctx); price && price->max_output_tokens > 0) {
     per_choice = std::min(per_choice, price->max_output_tokens);
   }
   return per_choice * std::max(ctx.parsed.n, 1);

@@ -18,10 +18,12 @@ std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoi
   if (auto* error = std::get_if<proto::ApiError>(&parsed)) return *error;
   ctx.parsed = std::move(std::get<proto::ParsedRequest>(parsed));
   const std::string& model = ctx.parsed.model;
-  if (!caller_may_use(ctx, model) || !ctx.runtime->channels_by_model.contains(model)) {
-    return proto::model_not_found(model);
-  }
+  // The pool serves every model of every channel, and no other: its index says whether some
+  // channel serves the model, and is looked up once for the request's later phases.
+  const int index = ctx.runtime->pool->find_model(model);
+  if (!caller_may_use(ctx, model) || index < 0) return proto::model_not_found(model);
   ctx.served_model = model;
+  ctx.served_model_index = index;
   return std::nullopt;
 }
 

@@ -116,6 +116,9 @@ std::variant<std::shared_ptr<const Runtime>, std::string> build_runtime(config::
                         : std::make_shared<SharedPool>(std::move(pool));
   }
   runtime->prices = core::billing::PriceTable::from_config(runtime->config.pricing);
+  for (int model = 0; model < runtime->pool->model_count(); ++model) {
+    runtime->pool_model_prices.push_back(runtime->prices.find(runtime->pool->model_name(model)));
+  }
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }
 

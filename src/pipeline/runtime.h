@@ -35,6 +35,9 @@ struct Runtime {
   std::shared_ptr<SharedPool> pool;
   std::string pool_inputs;  // what the pool was built from, to tell whether a reload changes it
   core::billing::PriceTable prices;  // built-in list prices with `pricing:` applied
+  // The price of each of the pool's models (null: unpriced), by the pool's index of the model:
+  // a request prices its model without looking the name up again.
+  std::vector<const core::billing::ModelPrice*> pool_model_prices;
 
   // The name to send upstream for `model` on channel `index`.
   const std::string& upstream_model(std::size_t index, const std::string& model) const;

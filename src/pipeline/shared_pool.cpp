@@ -197,6 +197,11 @@ std::optional<core::PoolRateLimit> SharedPool::rate_limit(std::string_view model
   return pool_->rate_limit(model, now());
 }
 
+core::PoolRateLimit SharedPool::rate_limit(int model) {
+  std::lock_guard lock(mu_);
+  return pool_->rate_limit(model, now());
+}
+
 bool SharedPool::enable_channel(std::string_view name) {
   std::lock_guard lock(mu_);
   const int channel = pool_->find_channel(name);

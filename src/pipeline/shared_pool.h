@@ -49,10 +49,15 @@ class SharedPool {
   core::PoolSnapshot snapshot();
   // The pool's x-ratelimit-* values for `model` now; nullopt when it does not serve it.
   std::optional<core::PoolRateLimit> rate_limit(std::string_view model);
+  // The same for the pool's model of index `model` (a reservation's): no look-up of its name.
+  core::PoolRateLimit rate_limit(int model);
   // The pool's models are fixed when it is built, so their names are read without the lock.
   const std::string& model_name(int model) const {
     return model_names_[static_cast<std::size_t>(model)];
   }
+  int model_count() const { return static_cast<int>(model_names_.size()); }
+  // The index of model `name`, or -1 when the pool does not serve it (no lock: as above).
+  int find_model(std::string_view name) const { return pool_->find_model(name); }
   // Re-admits a channel that billing or auth refusals took out (operator action).
   bool enable_channel(std::string_view name);
   // Disabled channels whose probe is due, and the probes' results. With no channel disabled

@@ -40,7 +40,7 @@ proto::Usage billed_usage(RequestContext& ctx) {
 }
 
 core::billing::Cost cost_of(const RequestContext& ctx, const proto::Usage& usage) {
-  const core::billing::ModelPrice* price = ctx.runtime->prices.find(ctx.served_model);
+  const core::billing::ModelPrice* price = served_price(ctx);
   if (!price || !usage.known) return {};  // unpriced models cost 0 (admission.h)
   const double channel_multiplier =
       ctx.channel ? ctx.runtime->channels[*ctx.channel].config->cost_multiplier : 1.0;

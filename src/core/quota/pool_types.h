@@ -96,6 +96,9 @@ struct PoolOptions {
 
 struct AdmitRequest {
   std::string_view model;
+  // The pool's index of `model` (QuotaPool::find_model) when the caller has looked it up already;
+  // -1: the pool looks the name up.
+  int model_index = -1;
   std::uint64_t key_id = 0;  // fairness domain in the queue
   int priority = 0;          // x-sluice-priority: order within the key, higher first
   double key_weight = 1.0;   // the key's share of the queue

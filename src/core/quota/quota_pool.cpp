@@ -240,7 +240,7 @@ Reservation QuotaPool::grant(int model, int candidate, const Demand& d, const Re
 }
 
 AdmitResult QuotaPool::admit(const AdmitRequest& request, TimePoint now) {
-  const int model = find_model(request.model);
+  const int model = request.model_index >= 0 ? request.model_index : find_model(request.model);
   RequestView r;
   r.key_id = request.key_id;
   r.priority = request.priority;

@@ -107,6 +107,8 @@ class QuotaPool {
   // Values for x-ratelimit-* headers on any answer for `model` (as on a 429): summed over its
   // accounts. nullopt for a model the pool does not serve.
   std::optional<PoolRateLimit> rate_limit(std::string_view model, TimePoint now);
+  // The same for the model of index `model` (a Reservation's), found without its name.
+  PoolRateLimit rate_limit(int model, TimePoint now) { return rate_limit_values(model, now); }
 
   int channel_count() const { return static_cast<int>(channels_.size()); }
   std::string_view channel_name(int channel) const { return channels_[idx(channel)].name; }

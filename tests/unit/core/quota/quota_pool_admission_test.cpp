@@ -32,6 +32,17 @@ TEST(QuotaPoolAdmission, UnknownModelIsRejected) {
   EXPECT_EQ(rejected(pool.admit(request("nope", kT0), kT0)).reason, RejectReason::UnknownModel);
 }
 
+TEST(QuotaPoolAdmission, AModelIndexGivenIsUsedWithoutTheName) {
+  QuotaPool pool({channel("a", "", {60, 10, 0}, "m"), channel("b", "", {60, 10, 0}, "n")}, {});
+  AdmitRequest asked = request("m", kT0);
+  asked.model_index = pool.find_model("n");
+  const auto res = granted(pool.admit(asked, kT0));
+  EXPECT_EQ(pool.model_name(res.model), "n");
+  EXPECT_EQ(res.channel, 1);
+  // Without an index the name decides.
+  EXPECT_EQ(pool.model_name(granted(pool.admit(request("m", kT0), kT0)).model), "m");
+}
+
 TEST(QuotaPoolAdmission, RejectsWhenRpmFullWithRetryAfterToTheSecond) {
   QuotaPool pool({channel("a", "", {2, 2, 0})}, {});
   granted(pool.admit(request("m", kT0), kT0));
