@@ -31,7 +31,8 @@ struct RequestContext {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   std::string request_id;
-  std::string route;  // metrics label: the path, or "other"
+  // Metrics label: the path (a view into `request`) or a constant, "other" for a path not served.
+  std::string_view route;
   const config::ClientKey* key = nullptr;
   std::uint64_t key_id = 0;  // the key's fairness domain in the pool's queue; 0 = no key
   KeyRequest keyed;          // stored key, rate limit, budget and stream tally (key_request.h)

@@ -178,10 +178,12 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
   ctx.request_id = net::request_id_for(request);
   ctx.keyed.services = keys_;
   std::string_view path = request.path();
-  const bool is_get = request.method == "GET" || request.method == "HEAD";  // HEAD: no body
-  const bool is_post = request.method == "POST";
+  // Compared as a view: against a std::string each literal cost a strlen() and a compare().
+  const std::string_view method = request.method;
+  const bool is_get = method == "GET" || method == "HEAD";  // HEAD: no body
+  const bool is_post = method == "POST";
   if (auto endpoint = api_endpoint(path)) {
-    ctx.route = std::string(path);
+    ctx.route = path;
     if (is_post) {
       const auto executor = co_await boost::asio::this_coro::executor;
       start_due_probes(ctx.runtime, executor);
@@ -191,13 +193,13 @@ awaitable<void> Gateway::handle(net::Request& request, net::ResponseWriter& writ
       --metrics_.in_flight();
     } else {
       ctx.extra_headers.push_back({"allow", "POST"});
-      const auto error = proto::method_not_allowed("Use POST for " + ctx.route + ".");
+      const auto error = proto::method_not_allowed("Use POST for " + std::string(ctx.route) + ".");
       co_await reply_error(ctx, error);
     }
   } else if (const std::string_view route = get_route(path); !route.empty() && !is_get) {
-    ctx.route = std::string(route);
+    ctx.route = route;
     ctx.extra_headers.push_back({"allow", "GET, HEAD"});
-    const auto error = proto::method_not_allowed("Use GET for " + ctx.route + ".");
+    const auto error = proto::method_not_allowed("Use GET for " + std::string(ctx.route) + ".");
     co_await reply_error(ctx, error);
   } else if (path == "/v1/models") {
     ctx.route = "/v1/models";
