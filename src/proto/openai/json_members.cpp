@@ -5,8 +5,6 @@
 namespace sluice::proto::json {
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
 // One past the closing quote of the string whose opening quote is at pos.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
   const char* const begin = text.data();
@@ -64,10 +62,15 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
   return i == pos ? kNpos : i;
 }
 
-bool members(std::string_view text, std::size_t obj_begin, std::vector<Member>& out) {
+bool members(std::string_view text, std::size_t obj_begin, std::vector<Member>& out,
+             std::size_t* obj_end) {
   if (obj_begin >= text.size() || text[obj_begin] != '{') return false;
   std::size_t pos = skip_ws(text, obj_begin + 1);
-  if (pos < text.size() && text[pos] == '}') return true;
+  const auto closed_at = [&](std::size_t brace) {
+    if (obj_end != nullptr) *obj_end = brace + 1;
+    return true;
+  };
+  if (pos < text.size() && text[pos] == '}') return closed_at(pos);
   while (pos < text.size()) {
     if (text[pos] != '"') return false;
     const std::size_t key_end = skip_string(text, pos);
@@ -82,7 +85,7 @@ bool members(std::string_view text, std::size_t obj_begin, std::vector<Member>& 
     out.push_back(member);
     pos = skip_ws(text, member.value_end);
     if (pos >= text.size()) return false;
-    if (text[pos] == '}') return true;
+    if (text[pos] == '}') return closed_at(pos);
     if (text[pos] != ',') return false;
     pos = skip_ws(text, pos + 1);
   }

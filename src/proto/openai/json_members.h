@@ -19,13 +19,15 @@ struct Member {
   std::size_t value_end = 0;
 };
 
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 // Index of the first non-whitespace byte at or after pos (text.size() if none).
 std::size_t skip_ws(std::string_view text, std::size_t pos);
 // One past the end of the JSON value starting at pos, or kNpos when it is malformed.
 std::size_t skip_value(std::string_view text, std::size_t pos);
-// The members of the object whose '{' is at obj_begin, in order. Returns false (and possibly a
-// partial list) when the object is malformed.
-bool members(std::string_view text, std::size_t obj_begin, std::vector<Member>& out);
+// The members of the object whose '{' is at obj_begin, in order, and (when `obj_end` is given)
+// one past its '}'. Returns false (and possibly a partial list) when the object is malformed.
+bool members(std::string_view text, std::size_t obj_begin, std::vector<Member>& out,
+             std::size_t* obj_end = nullptr);
 // Whether a raw key equals `name` once its escapes are decoded.
 bool key_equals(std::string_view raw_key, std::string_view name);
 

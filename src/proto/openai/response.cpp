@@ -6,9 +6,11 @@
 #include "proto/openai/json_members.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -249,6 +251,88 @@ Keys scan_keys(std::string_view data) {
   return seen;
 }
 
+// A JSON integer's value; nullopt for any other value (as simdjson's get_int64 would).
+std::optional<std::int64_t> json_int(std::string_view value) {
+  std::int64_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (error != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  return number;
+}
+
+// read_usage_fields() for the members of a usage object in `text`: a usage object is a few
+// members, and walking them by their bytes cost a third of an On-Demand parse of them.
+void read_usage_members(std::string_view text, std::span<const json::Member> members,
+                        UsageFields& out) {
+  const auto value_of = [&](const json::Member& m) {
+    return text.substr(m.value_begin, m.value_end - m.value_begin);
+  };
+  thread_local std::vector<json::Member> details;
+  for (const json::Member& member : members) {
+    // Keys are seldom escaped: then a plain compare, which mostly stops at the lengths.
+    const bool escaped = member.key.find('\\') != std::string_view::npos;
+    const auto named = [&](std::string_view name) {
+      return escaped ? json::key_equals(member.key, name) : member.key == name;
+    };
+    if (named("prompt_tokens_details")) {
+      details.clear();
+      if (out.cached || text[member.value_begin] != '{' ||
+          !json::members(text, member.value_begin, details)) {
+        continue;
+      }
+      for (const json::Member& detail : details) {
+        if (!json::key_equals(detail.key, "cached_tokens")) continue;
+        out.cached = json_int(value_of(detail));
+        break;
+      }
+      continue;
+    }
+    for (const auto& [name, count] : kCounts) {
+      if (named(name)) {
+        if (!(out.*count)) out.*count = json_int(value_of(member));
+        break;
+      }
+    }
+  }
+}
+
+// Offset of the first "usage" (quotes included) in `data`, or npos.
+std::size_t first_usage_key(std::string_view data) {
+  std::size_t at = find_key(data, 0);
+  while (at != std::string_view::npos && data.compare(at, kUsageKey.size(), kUsageKey) != 0) {
+    at = find_key(data, at + 1);
+  }
+  return at;
+}
+
+// The usage of an answer whose last member is its usage object, as answers send it, parsing only
+// that object rather than the choices before it; nullopt when the body must be read whole: the
+// usage is elsewhere, or the bytes "usage" come earlier too (as a key named so, of which the first
+// counts, or a value).
+std::optional<Usage> usage_when_last(std::string_view body) {
+  const std::size_t key = first_usage_key(body);
+  if (key == std::string_view::npos) return std::nullopt;
+  // A real key: its opening quote follows ',' or '{' (an escaped quote follows a backslash).
+  std::size_t before = key;
+  while (before > 0 && json::is_ws(body[before - 1])) --before;
+  if (before == 0 || (body[before - 1] != ',' && body[before - 1] != '{')) return std::nullopt;
+  std::size_t pos = json::skip_ws(body, key + kUsageKey.size());
+  if (pos >= body.size() || body[pos] != ':') return std::nullopt;
+  pos = json::skip_ws(body, pos + 1);
+  if (pos >= body.size() || body[pos] != '{') return std::nullopt;
+  thread_local std::vector<json::Member> members;
+  members.clear();
+  std::size_t end = 0;
+  if (!json::members(body, pos, members, &end)) return std::nullopt;
+  // Only the closing brace of the body's object after it: the last member, at the top level.
+  const std::size_t close = json::skip_ws(body, end);
+  if (close >= body.size() || body[close] != '}' || json::skip_ws(body, close + 1) != body.size()) {
+    return std::nullopt;
+  }
+  UsageFields fields;
+  read_usage_members(body, members, fields);
+  return reconcile(fields);
+}
+
 void append_string(simdjson::dom::object object, std::string_view key, std::string& out) {
   std::string_view text;
   if (object.at_key(key).get_string().get(text) == simdjson::SUCCESS) out.append(text);
@@ -268,6 +352,7 @@ void append_model(std::string& out, std::string_view id, std::string_view owner,
 }  // namespace
 
 Usage usage_from_body(std::string_view body) {
+  if (const auto usage = usage_when_last(body)) return *usage;
   TopLevel top;
   if (!read_top_level(body, top)) return {};
   return top.usage;

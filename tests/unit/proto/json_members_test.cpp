@@ -19,6 +19,16 @@ TEST(JsonMembersTest, ListsTopLevelMembersWithValueSpans) {
   EXPECT_EQ(text.substr(out[3].value_begin, out[3].value_end - out[3].value_begin), "{}");
 }
 
+TEST(JsonMembersTest, TellsWhereTheObjectEnds) {
+  const std::string_view text = R"(x{"a":{"b":"}"}, "c":1 } ,{})";
+  std::vector<Member> out;
+  std::size_t end = 0;
+  ASSERT_TRUE(members(text, 1, out, &end));
+  EXPECT_EQ(text.substr(end), " ,{}");
+  ASSERT_TRUE(members(text, text.rfind('{'), out, &end));
+  EXPECT_EQ(end, text.size());
+}
+
 TEST(JsonMembersTest, EmptyObject) {
   std::vector<Member> out;
   EXPECT_TRUE(members("{ }", 0, out));

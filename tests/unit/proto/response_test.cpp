@@ -48,6 +48,55 @@ TEST(UsageFromBodyTest, AnthropicNamesAndTheFirstOfARepeatedKey) {
   EXPECT_EQ(both.completion_tokens, 2);
 }
 
+TEST(UsageFromBodyTest, ALastUsageMemberCountsOnlyWhenItIsTheFirstNamedSo) {
+  // Usage last, as answers send it, with a string in it that holds braces and quotes.
+  const Usage last = usage_from_body(
+      R"({"choices":[{"message":{"content":"}{"}}],"usage":{"note":"}\"{","prompt_tokens":3,)"
+      R"("completion_tokens":4,"prompt_tokens_details":{"cached_tokens":2}}})");
+  EXPECT_TRUE(last.known);
+  EXPECT_EQ(last.prompt_tokens, 3);
+  EXPECT_EQ(last.completion_tokens, 4);
+  EXPECT_EQ(last.cached_tokens, 2);
+  // A usage key repeated: the first counts, as when the whole body is read.
+  EXPECT_EQ(
+      usage_from_body(R"({"usage":{"prompt_tokens":1},"usage":{"prompt_tokens":2}})").prompt_tokens,
+      1);
+  // A key that only ends in "usage" (its quote escaped) is not usage.
+  EXPECT_FALSE(usage_from_body(R"({"choices":[],"x\"usage":{"prompt_tokens":5}})").known);
+  // "usage" seen first as a value and as a nested key: the whole body is read, and agrees.
+  EXPECT_EQ(usage_from_body(R"({"object":"usage","choices":[{"usage":{"prompt_tokens":8}}],)"
+                            R"("usage":{"prompt_tokens":6}})")
+                .prompt_tokens,
+            6);
+}
+
+TEST(UsageFromBodyTest, AUsageObjectLastReadsAsTheSameObjectFirst) {
+  // Last, only the usage object is walked; first, the whole body is parsed. Both must agree.
+  for (std::string_view usage : {
+           R"({"prompt_tokens":12,"completion_tokens":5,"total_tokens":17})",
+           R"({ "prompt_tokens" : 3 , "total_tokens" : 10 })",
+           R"({"prompt_tokens":"x","prompt_tokens":5,"prompt_tokens":6,"completion_tokens":2.5,)"
+           R"("total_tokens":9})",
+           R"({"prompt_tokens":-1,"completion_tokens":1e2,"total_tokens":null})",
+           R"({"input_tokens":9,"output_tokens":4,"cache_read_input_tokens":6})",
+           R"({"prompt_tokens":4,"prompt_tokens_details":{"audio_tokens":1,"cached_tokens":3},)"
+           R"("prompt_tokens_details":{"cached_tokens":1},"completion_tokens_details":{}})",
+           R"({"prompt_tokens":4,"prompt_tokens_details":null,)"
+           R"("prompt_tokens_details":{"cached_tokens":2}})",
+           R"({"prompt_tok\u0065ns":7,"note":"}{\"","completion_tokens":99999999999})",
+           R"({})",
+       }) {
+    const std::string choices = R"("choices":[{"message":{"content":"}{"}}])";
+    const std::string last = "{" + choices + R"(,"usage":)" + std::string(usage) + "}";
+    const std::string first = R"({"usage":)" + std::string(usage) + "," + choices + "}";
+    const Usage a = usage_from_body(last), b = usage_from_body(first);
+    EXPECT_EQ(a.known, b.known) << usage;
+    EXPECT_EQ(a.prompt_tokens, b.prompt_tokens) << usage;
+    EXPECT_EQ(a.completion_tokens, b.completion_tokens) << usage;
+    EXPECT_EQ(a.cached_tokens, b.cached_tokens) << usage;
+  }
+}
+
 TEST(UsageFromBodyTest, UnknownWhenAbsentNullOrUnparsable) {
   EXPECT_FALSE(usage_from_body(R"({"choices":[]})").known);
   EXPECT_FALSE(usage_from_body(R"({"usage":null})").known);
