@@ -178,6 +178,24 @@ TEST(InspectChunkTest, FindsUsageAndErrorKeysAtAnyOffset) {
   }
 }
 
+TEST(InspectChunkTest, TheFirstOfARepeatedKeyCountsAndEscapedNamesAreDecoded) {
+  const ChunkInfo first = inspect_chunk(
+      R"({"choices":[ ],"choices":[{"delta":{}}],"error":null,"error":{"message":"m"},)"
+      R"("usage":{"prompt_tokens":2},"usage":{"prompt_tokens":9}})");
+  EXPECT_TRUE(first.usage_only);  // the first choices is empty, whitespace and all
+  EXPECT_FALSE(first.has_error);
+  EXPECT_EQ(first.usage.prompt_tokens, 2);
+  const ChunkInfo escaped =
+      inspect_chunk(R"({"choices":[{"delta":{}}],"usage":{"prompt_tokens":4}})");
+  EXPECT_FALSE(escaped.usage_only);
+  EXPECT_EQ(escaped.usage.prompt_tokens, 4);
+  // A usage that is neither an object nor null is no usage, and not a null one.
+  const ChunkInfo number = inspect_chunk(R"({"choices":[],"usage":5,"error":{"code":1}})");
+  EXPECT_FALSE(number.usage.known);
+  EXPECT_FALSE(number.null_usage);
+  EXPECT_TRUE(number.has_error);
+}
+
 TEST(InspectChunkTest, GarbageIsPlain) {
   const ChunkInfo info = inspect_chunk(R"({"usage":{"prompt_tokens":)");
   EXPECT_FALSE(info.usage.known);
