@@ -135,20 +135,9 @@ proto::ApiError rejection_error(RequestContext& ctx, const core::Rejected& rejec
                   rejected.retry_after_seconds));
 }
 
-}  // namespace
-
-boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx,
-                                                             std::span<const int> exclude) {
-  if (!ctx.admission) {
-    auto asked = admission_of(ctx);
-    if (auto* error = std::get_if<proto::ApiError>(&asked)) co_return *error;
-    ctx.admission = std::get<core::AdmitRequest>(std::move(asked));
-  }
-  core::AdmitRequest request = *ctx.admission;
-  request.exclude_channels = exclude;
-  std::chrono::nanoseconds waited{0};
-  const core::AdmitResult result = co_await ctx.runtime->pool->admit(request, ctx.writer, waited);
-  ctx.queue_wait += waited;
+// The pool's decision (Granted or Rejected) applied to ctx: nullopt on a grant or when the client
+// left while queued (ctx.status 499), else the error to answer with.
+std::optional<proto::ApiError> decided(RequestContext& ctx, const core::AdmitResult& result) {
   if (const auto* granted = std::get_if<core::Granted>(&result)) {
     const core::Reservation& res = granted->reservation;
     ctx.reservation = res;
@@ -156,14 +145,38 @@ boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx
     ctx.served_model = ctx.runtime->pool->model_name(res.model);
     ctx.served_model_index = res.model;
     ctx.fallback = ctx.fallback || res.fallback;
-    co_return std::nullopt;
+    return std::nullopt;
   }
   const auto& rejected = std::get<core::Rejected>(result);
   if (rejected.reason == core::RejectReason::Cancelled) {
     ctx.status = 499;  // the client left while queued
-    co_return std::nullopt;
+    return std::nullopt;
   }
-  co_return rejection_error(ctx, rejected);
+  return rejection_error(ctx, rejected);
+}
+
+}  // namespace
+
+Admission admit(RequestContext& ctx, std::span<const int> exclude) {
+  if (!ctx.admission) {
+    auto asked = admission_of(ctx);
+    if (auto* error = std::get_if<proto::ApiError>(&asked)) return {std::move(*error), {}};
+    ctx.admission = std::get<core::AdmitRequest>(std::move(asked));
+  }
+  core::AdmitRequest request = *ctx.admission;
+  request.exclude_channels = exclude;
+  const core::AdmitResult result = ctx.runtime->pool->admit(request);
+  if (const auto* queued = std::get_if<core::Queued>(&result)) return {std::nullopt, *queued};
+  return {decided(ctx, result), std::nullopt};
+}
+
+boost::asio::awaitable<std::optional<proto::ApiError>> admit_queued(RequestContext& ctx,
+                                                                    core::Queued queued) {
+  std::chrono::nanoseconds waited{0};
+  const core::AdmitResult result =
+      co_await ctx.runtime->pool->wait_in_queue(queued, ctx.writer, waited);
+  ctx.queue_wait += waited;
+  co_return decided(ctx, result);
 }
 
 void settle(RequestContext& ctx, bool sent) {

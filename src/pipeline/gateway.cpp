@@ -59,7 +59,9 @@ awaitable<void> serve_api(RequestContext& ctx, proto::Endpoint endpoint, Metrics
   core::RetryBudget budget{kRetryPolicy, deadline};
   std::optional<proto::ApiError> last_error;
   for (;;) {
-    if (auto error = co_await admit(ctx, budget.channels_excluded())) {
+    Admission admission = admit(ctx, budget.channels_excluded());
+    if (admission.queued) admission.error = co_await admit_queued(ctx, *admission.queued);
+    if (const auto& error = admission.error) {
       // A pool that cannot serve after an upstream failure says so with that failure.
       if (budget.attempts_made() > 0 && last_error && error->status != 429) {
         co_return co_await reply_upstream_failure(ctx, *last_error);

@@ -31,14 +31,21 @@ std::optional<proto::ApiError> parse(RequestContext& ctx, proto::Endpoint endpoi
 // Whether the caller's key (its configured entry and its stored record) may use `model`.
 bool caller_may_use(const RequestContext& ctx, std::string_view model);
 
-// admit: waits in the quota pool until a channel has room for the request (every window of its
+// admit: asks the quota pool for a channel with room for the request (every window of its
 // account, pacing, in-flight caps), falling back to cheaper models where allowed, and skipping
 // the channels in `exclude`. On a grant sets ctx.reservation, ctx.channel and ctx.served_model.
-// Otherwise returns the error to answer (429 pool saturated with retry-after and x-ratelimit-*,
-// 404, 503), or nullopt with ctx.status 499 when the client left while waiting. The headers
-// x-sluice-max-wait, x-sluice-priority and x-sluice-fallback shape the request (400 if invalid).
-boost::asio::awaitable<std::optional<proto::ApiError>> admit(RequestContext& ctx,
-                                                             std::span<const int> exclude);
+// Otherwise `error` is the error to answer (429 pool saturated with retry-after and
+// x-ratelimit-*, 404, 503), or nullopt with ctx.status 499 when the client left while waiting.
+// The headers x-sluice-max-wait, x-sluice-priority and x-sluice-fallback shape the request (400
+// if invalid). Nearly every request is decided at once; one the pool queues has `queued` set, and
+// admit_queued() waits for its decision.
+struct Admission {
+  std::optional<proto::ApiError> error;
+  std::optional<core::Queued> queued;
+};
+Admission admit(RequestContext& ctx, std::span<const int> exclude);
+boost::asio::awaitable<std::optional<proto::ApiError>> admit_queued(RequestContext& ctx,
+                                                                    core::Queued queued);
 // Ends the current reservation: the attempt's classified outcome and usage go to the pool.
 // Without `sent`, the request never reached the upstream and everything reserved is returned.
 void settle(RequestContext& ctx, bool sent);

@@ -14,10 +14,11 @@ namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 
 // A queued request's alarm. The timer belongs to the waiter's event loop, so another thread may
-// only post a cancel to it; `notified` covers a wake-up that lands before the wait begins.
+// only post a cancel to it; `notified` covers a wake-up that lands before the wait begins, and
+// one before the timer exists (it is made when the wait begins). GUARDED_BY(mu_): timer's
+// presence.
 struct SharedPool::Waiter {
-  explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
-  asio::steady_timer timer;
+  std::optional<asio::steady_timer> timer;
   std::atomic<bool> notified{false};
 };
 
@@ -76,10 +77,11 @@ void SharedPool::wake_locked() {
     if (it == waiters_.end()) continue;
     std::shared_ptr<Waiter> waiter = it->second;
     waiter->notified.store(true);
+    if (!waiter->timer) continue;  // its wait has not begun, and will see `notified`
     // Weak: a wake-up left in a loop that stopped must not keep the Waiter, whose timer must go
     // before its loop does.
-    asio::post(waiter->timer.get_executor(), [weak = std::weak_ptr<Waiter>(waiter)] {
-      if (const auto alive = weak.lock()) alive->timer.cancel();
+    asio::post(waiter->timer->get_executor(), [weak = std::weak_ptr<Waiter>(waiter)] {
+      if (const auto alive = weak.lock()) alive->timer->cancel();
     });
   }
 }
@@ -95,23 +97,27 @@ void SharedPool::freed_locked() {
   }
 }
 
-asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& request,
-                                                     net::ResponseWriter& writer,
-                                                     std::chrono::nanoseconds& queue_wait) {
-  queue_wait = std::chrono::nanoseconds{0};
-  core::AdmitResult result;
+core::AdmitResult SharedPool::admit(const core::AdmitRequest& request) {
+  std::lock_guard lock(mu_);
+  core::AdmitResult result = pool_->admit(request, now());
+  if (const auto* queued = std::get_if<core::Queued>(&result)) {
+    waiters_.emplace(key(queued->ticket), std::make_shared<Waiter>());
+  }
+  wake_locked();
+  return result;
+}
+
+asio::awaitable<core::AdmitResult> SharedPool::wait_in_queue(core::Queued queued,
+                                                             net::ResponseWriter& writer,
+                                                             std::chrono::nanoseconds& queue_wait) {
+  core::AdmitResult result = queued;
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
   std::shared_ptr<Waiter> waiter;
   {
     std::lock_guard lock(mu_);
-    result = pool_->admit(request, now());
-    if (auto* queued = std::get_if<core::Queued>(&result)) {
-      waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-      waiters_.emplace(key(queued->ticket), waiter);
-    }
-    wake_locked();
+    waiter = waiters_.at(key(queued.ticket));
+    waiter->timer.emplace(executor);
   }
-  if (!waiter) co_return result;
-
   // A request still waiting when its frame is destroyed (the drain timed out and its loop is
   // going) leaves the queue here, so that its Waiter, whose timer belongs to that loop, goes with
   // the loop and not later with the pool. Nothing is woken: at shutdown no loop runs to be.
@@ -125,16 +131,16 @@ asio::awaitable<core::AdmitResult> SharedPool::admit(const core::AdmitRequest& r
       pool.pool_->cancel_ticket(ticket, now());
       pool.waiters_.erase(key(ticket));
     }
-  } leave_if_cut{*this, std::get<core::Queued>(result).ticket};
+  } leave_if_cut{*this, queued.ticket};
   const auto queued_at = std::chrono::steady_clock::now();
-  while (auto* queued = std::get_if<core::Queued>(&result)) {
-    const core::TicketId ticket = queued->ticket;
+  while (const auto* waiting = std::get_if<core::Queued>(&result)) {
+    const core::TicketId ticket = waiting->ticket;
     if (!waiter->notified.exchange(false)) {
-      waiter->timer.expires_at(std::chrono::steady_clock::time_point{
+      waiter->timer->expires_at(std::chrono::steady_clock::time_point{
           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-              queued->until.time_since_epoch())});
+              waiting->until.time_since_epoch())});
       const auto outcome =
-          co_await (waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable)) ||
+          co_await (waiter->timer->async_wait(asio::as_tuple(asio::use_awaitable)) ||
                     writer.wait_client_gone());
       if (outcome.index() == 1) {  // the client left: leave the queue at once
         std::lock_guard lock(mu_);

@@ -35,12 +35,16 @@ class SharedPool {
   SharedPool(const SharedPool&) = delete;
   SharedPool& operator=(const SharedPool&) = delete;
 
-  // Admits `request`, waiting in the pool's queue when no channel has room. Returns Granted or
-  // Rejected (Cancelled when the client left while waiting; its ticket is gone from the queue).
-  // `queue_wait` receives the time spent queued.
-  boost::asio::awaitable<core::AdmitResult> admit(const core::AdmitRequest& request,
-                                                  net::ResponseWriter& writer,
-                                                  std::chrono::nanoseconds& queue_wait);
+  // Admits `request` at once, or puts it in the pool's queue when no channel has room: a Queued
+  // result is then awaited with wait_in_queue(). Granted and Rejected are final. (Two calls, so
+  // that a request admitted at once, nearly every one, costs no coroutine.)
+  core::AdmitResult admit(const core::AdmitRequest& request);
+  // Waits for the ticket admit() queued. Returns Granted or Rejected (Cancelled when the client
+  // left while waiting; its ticket is gone from the queue). `queue_wait` receives the time spent
+  // queued.
+  boost::asio::awaitable<core::AdmitResult> wait_in_queue(core::Queued queued,
+                                                          net::ResponseWriter& writer,
+                                                          std::chrono::nanoseconds& queue_wait);
 
   void complete(const core::Reservation& reservation, const core::Classification& outcome,
                 const core::Usage& usage);
