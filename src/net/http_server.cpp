@@ -24,6 +24,12 @@
 #include <unordered_set>
 
 namespace sluice::net {
+
+boost::asio::awaitable<bool> ResponseWriter::send(Response response) {
+  if (const auto sent = send_now(std::move(response))) co_return *sent;
+  co_return co_await send_rest();
+}
+
 namespace {
 
 namespace asio = boost::asio;
@@ -111,20 +117,23 @@ class SocketResponseWriter final : public ResponseWriter {
                        AnswerForm form = {})
       : conn_(conn), keep_alive_(keep_alive), form_(form), write_timeout_(write_timeout) {}
 
-  awaitable<bool> send(Response response) override {
+  std::optional<bool> send_now(Response response) override {
     conn_.out.clear();
     append_response_head(conn_.out, response.status, response.content_type, response.headers,
                          {.chunked = false, .content_length = response.body.size()}, keep_alive_,
                          form_.http10);
     started_ = true;
-    std::array<asio::const_buffer, 2> message{
-        asio::buffer(conn_.out),
-        asio::buffer(response.body.data(), form_.head_only ? 0 : response.body.size())};
+    unsent_body_ = std::move(response.body);  // held until the socket has taken it
     beast::error_code ec;
-    const std::size_t written = write_at_once(conn_.socket, message, ec);
-    if (!ec && written < beast::buffer_bytes(message)) {
-      ec = co_await write_rest(conn_.socket, message, written, *conn_.deadline, write_wait());
-    }
+    unsent_from_ = write_at_once(conn_.socket, answer_buffers(), ec);
+    if (!ec && unsent_from_ < beast::buffer_bytes(answer_buffers())) return std::nullopt;
+    finished_ = !ec;
+    return !ec;
+  }
+
+  awaitable<bool> send_rest() override {
+    const beast::error_code ec = co_await write_rest(conn_.socket, answer_buffers(), unsent_from_,
+                                                     *conn_.deadline, write_wait());
     finished_ = !ec;
     co_return !ec;
   }
@@ -202,6 +211,14 @@ class SocketResponseWriter final : public ResponseWriter {
   Connection& conn_;
   bool keep_alive_;
   AnswerForm form_;
+  // A whole answer's head and body (none for a HEAD request), as send_now() lays them out.
+  std::array<asio::const_buffer, 2> answer_buffers() const {
+    return {asio::buffer(conn_.out),
+            asio::buffer(unsent_body_.data(), form_.head_only ? 0 : unsent_body_.size())};
+  }
+  std::string unsent_body_;
+  std::size_t unsent_from_ = 0;  // bytes of answer_buffers() the socket took at once
+
   // Chunked framing by hand: the head (before the first chunk), the chunk size line, the data and
   // its CRLF go out in one write. (The bare data for an HTTP/1.0 client.)
   void append_chunk(std::string_view data) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,13 @@ namespace sluice::net {
 class ResponseWriter {
  public:
   virtual ~ResponseWriter() = default;
-  virtual boost::asio::awaitable<bool> send(Response response) = 0;
+  // Sends a whole answer: send_now(), and send_rest() when the socket did not take it all.
+  boost::asio::awaitable<bool> send(Response response);
+  // send() in two steps, so that an answer the socket takes whole (nearly every one) costs no
+  // coroutine: send_now() writes what the socket takes at once and returns send()'s result when
+  // that was all; nullopt means send_rest() must be awaited, once, for the rest and the result.
+  virtual std::optional<bool> send_now(Response response) = 0;
+  virtual boost::asio::awaitable<bool> send_rest() = 0;
   // Starts a chunked answer (SSE) with this status and headers; each write() is flushed at once.
   // The head goes out with the first write() or finish(), in the same syscall.
   virtual boost::asio::awaitable<bool> begin_stream(int status, Headers headers,

@@ -312,20 +312,27 @@ awaitable<std::pair<UpstreamFailure, std::string_view>> UpstreamCall::read_some(
 
 awaitable<UpstreamFailure> UpstreamCall::read_all(std::string& out, std::size_t limit) {
   auto& s = *state_;
-  if (!s.has_head() || s.failed) co_return UpstreamFailure::Protocol;
+  if (const auto failure = read_all_now(out, limit)) co_return *failure;
   while (!s.body_done()) {
-    if (s.body_buffered()) {
-      s.take_body(out);
-    } else if (auto failure = co_await s.read_into(out, BodyWait::Idle);
-               failure != UpstreamFailure::None) {
+    if (auto failure = co_await s.read_into(out, BodyWait::Idle);
+        failure != UpstreamFailure::None) {
       co_return failure;
     }
-    if (out.size() > limit) {
-      s.failed = true;
-      co_return UpstreamFailure::Protocol;
-    }
+    if (const auto taken = read_all_now(out, limit)) co_return *taken;
   }
   co_return UpstreamFailure::None;
+}
+
+std::optional<UpstreamFailure> UpstreamCall::read_all_now(std::string& out, std::size_t limit) {
+  auto& s = *state_;
+  if (!s.has_head() || s.failed) return UpstreamFailure::Protocol;
+  while (s.body_buffered()) s.take_body(out);
+  if (out.size() > limit) {
+    s.failed = true;
+    return UpstreamFailure::Protocol;
+  }
+  if (s.body_done()) return UpstreamFailure::None;
+  return std::nullopt;
 }
 
 }  // namespace sluice::net

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +66,10 @@ class UpstreamCall {
       BodyWait wait = BodyWait::Idle);
   // Reads the rest of the body into `out`, up to `limit` bytes (Protocol beyond it).
   boost::asio::awaitable<UpstreamFailure> read_all(std::string& out, std::size_t limit);
+  // read_all() without a coroutine for a body the buffer already holds whole (a simple answer's
+  // mostly came with its head): its result, or nullopt when read_all() must be awaited for the
+  // rest (it carries on from what this took).
+  std::optional<UpstreamFailure> read_all_now(std::string& out, std::size_t limit);
 
  private:
   struct State;

@@ -17,6 +17,10 @@ namespace sluice::pipeline {
 boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error);
 // Sends a complete answer with x-request-id; marks the first byte as sent.
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response);
+// reply() in two steps (see net::ResponseWriter::send_now): true when the answer is out, false
+// when reply_rest() must be awaited for the rest of it.
+bool reply_now(RequestContext& ctx, net::Response response);
+boost::asio::awaitable<void> reply_rest(RequestContext& ctx);
 // The headers every answer of this request carries.
 net::Headers answer_headers(const RequestContext& ctx);
 

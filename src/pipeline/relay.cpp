@@ -78,34 +78,47 @@ proto::ApiError transport_error(net::UpstreamFailure failure) {
 
 namespace {
 
-// A whole answer's body, its usage taken and its model renamed after a fallback; nullopt (the
-// failure recorded for a retry) when the body could not be read.
-boost::asio::awaitable<std::optional<std::string>> read_answer(
-    RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
-  std::string body;
-  if (auto failure = co_await call.read_all(body, kMaxBody);
-      failure != net::UpstreamFailure::None) {
+// A whole answer's body once read, its usage taken and its model renamed after a fallback;
+// nullopt (the failure recorded for a retry) when it could not be read.
+std::optional<std::string> answer_read(RequestContext& ctx, net::UpstreamFailure failure,
+                                       std::string body,
+                                       std::optional<proto::ApiError>& last_error) {
+  if (failure != net::UpstreamFailure::None) {
     ctx.upstream_error = net::to_string(failure);
     ctx.upstream_failure = failure;
     last_error = transport_error(failure);
-    co_return std::nullopt;
+    return std::nullopt;
   }
   ctx.usage = proto::usage_from_body(body);
   if (ctx.served_model != ctx.parsed.model) body = proto::with_model(body, ctx.served_model);
-  co_return body;
+  return body;
+}
+
+// Reads a whole answer's body. Mostly the buffer holds it already: the caller of read_all_now()
+// then awaits nothing, as relay_body() does.
+boost::asio::awaitable<std::optional<std::string>> read_answer(
+    RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
+  std::string body;
+  const net::UpstreamFailure failure = co_await call.read_all(body, kMaxBody);
+  co_return answer_read(ctx, failure, std::move(body), last_error);
 }
 
 }  // namespace
 
 boost::asio::awaitable<AttemptResult> relay_body(RequestContext& ctx, net::UpstreamCall& call,
                                                  std::optional<proto::ApiError>& last_error) {
-  std::optional<std::string> body = co_await read_answer(ctx, call, last_error);
+  // The usual answer is read from the buffer and taken whole by the socket: no coroutine but
+  // this one.
+  std::string raw;
+  std::optional<net::UpstreamFailure> failure = call.read_all_now(raw, kMaxBody);
+  if (!failure) failure = co_await call.read_all(raw, kMaxBody);
+  std::optional<std::string> body = answer_read(ctx, *failure, std::move(raw), last_error);
   if (!body) co_return AttemptResult::Retry;
   net::Response response;
   response.status = call.status();
   response.content_type = std::string(content_type_of(call));
   response.body = std::move(*body);
-  co_await reply(ctx, std::move(response));
+  if (!reply_now(ctx, std::move(response))) co_await reply_rest(ctx);
   co_return AttemptResult::Answered;
 }
 

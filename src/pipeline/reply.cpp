@@ -17,8 +17,21 @@ net::Headers answer_headers(const RequestContext& ctx) {
   return headers;
 }
 
+namespace {
+
+// The log and metrics say when the answer could not be delivered, as for a stream's last write.
+void note_delivery(RequestContext& ctx, bool delivered) {
+  if (!delivered && ctx.status == 200) ctx.status = 499;
+}
+
+}  // namespace
+
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) {
-  if (ctx.first_byte_sent) co_return;
+  if (!reply_now(ctx, std::move(response))) co_await reply_rest(ctx);
+}
+
+bool reply_now(RequestContext& ctx, net::Response response) {
+  if (ctx.first_byte_sent) return true;
   auto headers = answer_headers(ctx);  // the gateway's first, then the answer's own
   headers.insert(headers.end(), std::make_move_iterator(response.headers.begin()),
                  std::make_move_iterator(response.headers.end()));
@@ -26,8 +39,13 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) 
   ctx.status = response.status;
   ctx.first_byte_sent = true;
   record_usage(ctx);  // before the answer leaves: with ledger.sync every_request nothing is lost
-  // The log and metrics say when the answer could not be delivered, as for a stream's last write.
-  if (!co_await ctx.writer.send(std::move(response)) && ctx.status == 200) ctx.status = 499;
+  const std::optional<bool> delivered = ctx.writer.send_now(std::move(response));
+  if (delivered) note_delivery(ctx, *delivered);
+  return delivered.has_value();
+}
+
+boost::asio::awaitable<void> reply_rest(RequestContext& ctx) {
+  note_delivery(ctx, co_await ctx.writer.send_rest());
 }
 
 boost::asio::awaitable<void> reply_error(RequestContext& ctx, const proto::ApiError& error) {
