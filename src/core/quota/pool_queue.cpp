@@ -124,6 +124,7 @@ PoolRateLimit QuotaPool::rate_limit_values(int model, TimePoint now) {
     if (channels_[idx(c.channel)].disabled || mark == mark_epoch_) continue;
     mark = mark_epoch_;
     const WindowLimits l = am.windows->limits();
+    if (l.rpm == 0 && l.tpm == 0) continue;  // nothing to report, and no windows to advance
     const WindowUsage u = am.windows->usage(now);
     if (l.rpm > 0) {
       v.limit_requests += l.rpm;
