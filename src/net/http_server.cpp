@@ -30,6 +30,11 @@ boost::asio::awaitable<bool> ResponseWriter::send(Response response) {
   co_return co_await send_rest();
 }
 
+boost::asio::awaitable<bool> ResponseWriter::finish(std::string_view last_data) {
+  if (const auto finished = finish_now(last_data)) co_return *finished;
+  co_return co_await finish_rest();
+}
+
 namespace {
 
 namespace asio = boost::asio;
@@ -138,7 +143,7 @@ class SocketResponseWriter final : public ResponseWriter {
     co_return !ec;
   }
 
-  awaitable<bool> begin_stream(int status, Headers headers, std::string content_type) override {
+  bool begin_stream(int status, Headers headers, std::string content_type) override {
     headers.push_back({"cache-control", "no-cache"});
     // Held back until the first chunk: one write instead of two for the head and the first event.
     conn_.out.clear();
@@ -149,7 +154,7 @@ class SocketResponseWriter final : public ResponseWriter {
                          form_.http10);
     started_ = true;
     streaming_ = true;
-    co_return true;
+    return true;
   }
 
   awaitable<bool> write(std::string_view data) override {
@@ -159,14 +164,20 @@ class SocketResponseWriter final : public ResponseWriter {
     co_return co_await send_frame();
   }
 
-  awaitable<bool> finish(std::string_view last_data) override {
-    if (!streaming_) co_return false;
+  std::optional<bool> finish_now(std::string_view last_data) override {
+    if (!streaming_) return false;
     if (!last_data.empty()) append_chunk(last_data);
     if (!form_.http10) conn_.out += "0\r\n\r\n";
-    const bool ok = co_await send_frame();
-    streaming_ = false;
-    finished_ = ok;
-    co_return ok;
+    beast::error_code ec;
+    unsent_from_ = write_at_once(conn_.socket, frame_buffers(), ec);
+    if (!ec && unsent_from_ < conn_.out.size()) return std::nullopt;
+    return finished(!ec);
+  }
+
+  awaitable<bool> finish_rest() override {
+    const beast::error_code ec = co_await write_rest(conn_.socket, frame_buffers(), unsent_from_,
+                                                     *conn_.deadline, write_wait());
+    co_return finished(!ec);
   }
 
   void abort() override {
@@ -233,8 +244,16 @@ class SocketResponseWriter final : public ResponseWriter {
     conn_.out.append(data);
     conn_.out += "\r\n";
   }
+  std::array<asio::const_buffer, 1> frame_buffers() const { return {asio::buffer(conn_.out)}; }
+  // The end of a chunked answer, sent or not.
+  bool finished(bool sent) {
+    conn_.out.clear();
+    streaming_ = false;
+    finished_ = sent;
+    return sent;
+  }
   awaitable<bool> send_frame() {
-    std::array<asio::const_buffer, 1> frame{asio::buffer(conn_.out)};
+    std::array<asio::const_buffer, 1> frame = frame_buffers();
     beast::error_code ec;
     const std::size_t written = write_at_once(conn_.socket, frame, ec);
     if (!ec && written < beast::buffer_bytes(frame)) {

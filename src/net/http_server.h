@@ -31,11 +31,13 @@ class ResponseWriter {
   virtual boost::asio::awaitable<bool> send_rest() = 0;
   // Starts a chunked answer (SSE) with this status and headers; each write() is flushed at once.
   // The head goes out with the first write() or finish(), in the same syscall.
-  virtual boost::asio::awaitable<bool> begin_stream(int status, Headers headers,
-                                                    std::string content_type) = 0;
+  virtual bool begin_stream(int status, Headers headers, std::string content_type) = 0;
   virtual boost::asio::awaitable<bool> write(std::string_view data) = 0;
   // Ends the chunked answer, sending `last_data` (if any) as its final chunk in the same write.
-  virtual boost::asio::awaitable<bool> finish(std::string_view last_data) = 0;
+  boost::asio::awaitable<bool> finish(std::string_view last_data);
+  // finish() in two steps, as send_now() and send_rest() are send()'s.
+  virtual std::optional<bool> finish_now(std::string_view last_data) = 0;
+  virtual boost::asio::awaitable<bool> finish_rest() = 0;
   // Drops the connection at once with a TCP reset, without a terminal chunk.
   virtual void abort() = 0;
   // True once any byte of the answer was handed to the socket.

@@ -140,7 +140,7 @@ boost::asio::awaitable<AttemptResult> relay_whole_answer_as_stream(
   ctx.status = 200;
   ctx.first_byte_sent = true;
   ctx.stream_done = true;
-  if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx), "text/event-stream")) {
+  if (!ctx.writer.begin_stream(200, answer_headers(ctx), "text/event-stream")) {
     ctx.status = 499;  // the answer is whole and billed all the same
     co_return AttemptResult::Answered;
   }
@@ -172,8 +172,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   ctx.status = 200;
   ctx.first_byte_sent = true;
   proto::SseReader reader;
-  if (!co_await ctx.writer.begin_stream(200, answer_headers(ctx),
-                                        std::string(content_type_of(call)))) {
+  if (!ctx.writer.begin_stream(200, answer_headers(ctx), std::string(content_type_of(call)))) {
     ctx.status = 499;  // the client left: the upstream still bills what it generates
     keep_unbilled(ctx, piece);
     reader.feed(piece);
@@ -251,7 +250,9 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   }
   record_usage(ctx);  // before the stream's end: with ledger.sync every_request nothing is lost
   const std::string_view last = tail.empty() ? out.bytes() : std::string_view(tail);
-  if (!co_await ctx.writer.finish(last) && ctx.status == 200) ctx.status = 499;
+  std::optional<bool> finished = ctx.writer.finish_now(last);  // mostly the socket takes it all
+  if (!finished) finished = co_await ctx.writer.finish_rest();
+  if (!*finished && ctx.status == 200) ctx.status = 499;
   co_return AttemptResult::Answered;
 }
 

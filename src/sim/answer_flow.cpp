@@ -87,7 +87,7 @@ awaitable<void> send_cut(const AdmittedRequest& a, std::string_view body,
                          net::ResponseWriter& writer) {
   net::Headers headers = a.headers;
   std::string type = "application/json";
-  bool began = co_await writer.begin_stream(200, std::move(headers), std::move(type));
+  bool began = writer.begin_stream(200, std::move(headers), std::move(type));
   if (began) co_await writer.write(body.substr(0, body.size() / 2));
   writer.abort();
 }
@@ -106,7 +106,7 @@ awaitable<uint64_t> stream_chat(Simulator& sim, const ChatRequest& chat, const A
   if (!co_await pause_until(writer, first_at)) co_return 0;
   net::Headers headers = a.headers;
   std::string type = "text/event-stream";
-  bool began = co_await writer.begin_stream(200, std::move(headers), std::move(type));
+  bool began = writer.begin_stream(200, std::move(headers), std::move(type));
   if (!began) co_return 0;
   std::string buf;
   append_role_chunk(buf, h);

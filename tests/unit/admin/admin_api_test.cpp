@@ -48,11 +48,10 @@ class RecordingWriter : public net::ResponseWriter {
     return true;
   }
   boost::asio::awaitable<bool> send_rest() override { co_return false; }
-  boost::asio::awaitable<bool> begin_stream(int, net::Headers, std::string) override {
-    co_return false;
-  }
+  bool begin_stream(int, net::Headers, std::string) override { return false; }
   boost::asio::awaitable<bool> write(std::string_view) override { co_return false; }
-  boost::asio::awaitable<bool> finish(std::string_view) override { co_return false; }
+  std::optional<bool> finish_now(std::string_view) override { return false; }
+  boost::asio::awaitable<bool> finish_rest() override { co_return false; }
   void abort() override {}
   bool started() const override { return sent.has_value(); }
   bool client_gone() override { return false; }
