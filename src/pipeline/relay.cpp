@@ -94,8 +94,8 @@ std::optional<std::string> answer_read(RequestContext& ctx, net::UpstreamFailure
   return body;
 }
 
-// Reads a whole answer's body. Mostly the buffer holds it already: the caller of read_all_now()
-// then awaits nothing, as relay_body() does.
+// Reads a whole answer's body, for the rare whole answer to a stream request (relay_body() reads
+// the usual one with read_all_now(), which mostly needs no coroutine).
 boost::asio::awaitable<std::optional<std::string>> read_answer(
     RequestContext& ctx, net::UpstreamCall& call, std::optional<proto::ApiError>& last_error) {
   std::string body;
