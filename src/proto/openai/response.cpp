@@ -80,8 +80,10 @@ Usage reconcile(const UsageFields& fields) {
   out.prompt_tokens = prompt.value_or(0);
   if (completion) {
     out.completion_tokens = *completion;
-  } else if (fields.total && *fields.total > out.prompt_tokens) {
-    out.completion_tokens = *fields.total - out.prompt_tokens;
+  } else if (std::int64_t rest = 0;
+             fields.total && *fields.total > out.prompt_tokens &&
+             !__builtin_sub_overflow(*fields.total, out.prompt_tokens, &rest)) {
+    out.completion_tokens = rest;
   }
   out.cached_tokens = fields.cached ? *fields.cached : fields.cache_read.value_or(0);
   return out;
@@ -280,7 +282,8 @@ void read_usage_members(std::string_view text, std::span<const json::Member> mem
         continue;
       }
       for (const json::Member& detail : details) {
-        if (!json::key_equals(detail.key, "cached_tokens")) continue;
+        // As read_usage_fields() finds it (find_field_unordered): by its raw bytes.
+        if (detail.key != "cached_tokens") continue;
         out.cached = json_int(value_of(detail));
         break;
       }
@@ -293,6 +296,18 @@ void read_usage_members(std::string_view text, std::span<const json::Member> mem
       }
     }
   }
+}
+
+// Whether `text` may hold a key that decodes to "usage" without reading so: one of its letters
+// (u, s, a, g, e: 0x61 to 0x75) written as an escape, \u006X or \u007X. A false alarm (an escaped
+// backslash before "u006") only costs the whole parse.
+bool may_spell_usage_escaped(std::string_view text) {
+  for (std::size_t at = text.find('\\'); at != std::string_view::npos;
+       at = text.find('\\', at + 2)) {
+    const std::string_view escape = text.substr(at + 1, 4);
+    if (escape == "u006" || escape == "u007") return true;
+  }
+  return false;
 }
 
 // Offset of the first "usage" (quotes included) in `data`, or npos.
@@ -310,7 +325,9 @@ std::size_t first_usage_key(std::string_view data) {
 // counts, or a value).
 std::optional<Usage> usage_when_last(std::string_view body) {
   const std::size_t key = first_usage_key(body);
-  if (key == std::string_view::npos) return std::nullopt;
+  if (key == std::string_view::npos || may_spell_usage_escaped(body.substr(0, key))) {
+    return std::nullopt;
+  }
   // A real key: its opening quote follows ',' or '{' (an escaped quote follows a backslash).
   std::size_t before = key;
   while (before > 0 && json::is_ws(body[before - 1])) --before;

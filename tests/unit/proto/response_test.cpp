@@ -84,6 +84,7 @@ TEST(UsageFromBodyTest, AUsageObjectLastReadsAsTheSameObjectFirst) {
            R"({"prompt_tokens":4,"prompt_tokens_details":null,)"
            R"("prompt_tokens_details":{"cached_tokens":2}})",
            R"({"prompt_tok\u0065ns":7,"note":"}{\"","completion_tokens":99999999999})",
+           R"({"prompt_tokens":10,"prompt_tokens_details":{"cached_\u0074okens":5}})",
            R"({})",
        }) {
     const std::string choices = R"("choices":[{"message":{"content":"}{"}}])";
@@ -95,6 +96,26 @@ TEST(UsageFromBodyTest, AUsageObjectLastReadsAsTheSameObjectFirst) {
     EXPECT_EQ(a.completion_tokens, b.completion_tokens) << usage;
     EXPECT_EQ(a.cached_tokens, b.cached_tokens) << usage;
   }
+}
+
+TEST(UsageFromBodyTest, AnEarlierUsageKeySpelledWithEscapesStillCountsFirst) {
+  // The key scan sees only the last, plainly written key; the first decodes to "usage" too.
+  EXPECT_EQ(usage_from_body(R"({"us\u0061ge":{"prompt_tokens":1},"usage":{"prompt_tokens":2}})")
+                .prompt_tokens,
+            1);
+  EXPECT_FALSE(
+      usage_from_body(R"({"us\u0061ge":null,"usage":{"prompt_tokens":3,"completion_tokens":4}})")
+          .known);
+  // An escaped backslash before "u0061" is no escape of a letter: the usage last is read as ever.
+  EXPECT_EQ(usage_from_body(R"({"note":"C:\\u0061","usage":{"prompt_tokens":5}})").prompt_tokens,
+            5);
+}
+
+TEST(UsageFromBodyTest, ExtremeCountsDoNotOverflow) {
+  const Usage u =
+      usage_from_body(R"({"usage":{"prompt_tokens":-9223372036854775808,"total_tokens":1}})");
+  EXPECT_TRUE(u.known);
+  EXPECT_EQ(u.completion_tokens, 0);
 }
 
 TEST(UsageFromBodyTest, UnknownWhenAbsentNullOrUnparsable) {
