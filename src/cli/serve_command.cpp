@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/embedded_default.h"
 #include "config/config.h"
+#include "core/tokens/token_counter.h"
 #include "net/http_server.h"
 #include "net/steady_clock.h"
 #include "pipeline/gateway.h"
@@ -50,6 +51,7 @@ std::shared_ptr<const pipeline::Runtime> runtime_or_throw(config::Config config)
   }
   auto runtime = std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
   warn_of_unpriced_models(*runtime);
+  core::tokens::load_vocabularies(runtime->models);  // before the first request, not in it
   return runtime;
 }
 
@@ -160,6 +162,7 @@ void run_gateway(config::Config config, const std::string& config_path, Embedded
               auto runtime = std::get<std::shared_ptr<const pipeline::Runtime>>(std::move(built));
               const auto kept = config::restart_only_changes(started_with, runtime->config);
               warn_of_unpriced_models(*runtime);
+              core::tokens::load_vocabularies(runtime->models);  // here, not on an event loop
               gateway.reload(std::move(runtime));
               spdlog::info("SIGHUP: configuration reloaded from {}", config_path);
               if (!kept.empty()) {

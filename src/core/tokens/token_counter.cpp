@@ -105,4 +105,8 @@ std::size_t count_chat(std::string_view model, std::span<const ChatMessage> mess
 
 bool is_exact(std::string_view model) { return tokenizer_of(model) != nullptr; }
 
+void load_vocabularies(std::span<const std::string> models) {
+  for (const std::string& model : models) (void)tokenizer_of(model);
+}
+
 }  // namespace sluice::core::tokens

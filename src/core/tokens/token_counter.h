@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace sluice::core::tokens {
@@ -34,5 +35,9 @@ std::size_t count_chat(std::string_view model, std::span<const ChatMessage> mess
 
 // True when the count for this model is exact rather than a heuristic.
 bool is_exact(std::string_view model);
+
+// Parses the vocabularies of `models` now, each once per process, so that no request waits for it
+// (the gateway's first request for a model would otherwise, on its event loop).
+void load_vocabularies(std::span<const std::string> models);
 
 }  // namespace sluice::core::tokens
