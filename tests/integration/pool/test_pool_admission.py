@@ -269,10 +269,12 @@ def test_reload_that_changes_the_channels_keeps_counting_the_requests_in_flight(
                                                                                 processes):
     # The account serves two requests at a time, and the channel says so. Two are running when a
     # reload adds a channel (so the pool is rebuilt); two more sent then must wait for them, not
-    # reach the account as a third and fourth.
+    # reach the account as a third and fourth. Everything from the reload to the two queued
+    # requests must happen while the first two are still running: 0.5 to 0.75 s under
+    # AddressSanitizer on a loaded machine, so the account takes 3 s over each answer.
     import signal
     from sluice_testing import wait_until
-    sim = start_sim(tmp_path, "--max-in-flight", "2", accounts=2, latency_ms=1500)
+    sim = start_sim(tmp_path, "--max-in-flight", "2", accounts=2, latency_ms=3000)
     processes.append(sim)
     channel_a = (f"  - {{name: a, base_url: '{sim.url}/v1', api_key: sim-0, max_in_flight: 2, "
                  "models: {qwen3-max: {rpm: 600, rps: 100}}}\n")
