@@ -21,6 +21,9 @@ boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response);
 // when reply_rest() must be awaited for the rest of it.
 bool reply_now(RequestContext& ctx, net::Response response);
 boost::asio::awaitable<void> reply_rest(RequestContext& ctx);
+// An answer's last write that did not reach the client turns a 200 into 499, so that the log and
+// metrics say the answer was not delivered (an error status stays as it was).
+void note_delivery(RequestContext& ctx, bool delivered);
 // The headers every answer of this request carries.
 net::Headers answer_headers(const RequestContext& ctx);
 

@@ -252,7 +252,7 @@ boost::asio::awaitable<AttemptResult> relay_stream(RequestContext& ctx, net::Ups
   const std::string_view last = tail.empty() ? out.bytes() : std::string_view(tail);
   std::optional<bool> finished = ctx.writer.finish_now(last);  // mostly the socket takes it all
   if (!finished) finished = co_await ctx.writer.finish_rest();
-  if (!*finished && ctx.status == 200) ctx.status = 499;
+  note_delivery(ctx, *finished);
   co_return AttemptResult::Answered;
 }
 

@@ -17,14 +17,9 @@ net::Headers answer_headers(const RequestContext& ctx) {
   return headers;
 }
 
-namespace {
-
-// The log and metrics say when the answer could not be delivered, as for a stream's last write.
 void note_delivery(RequestContext& ctx, bool delivered) {
   if (!delivered && ctx.status == 200) ctx.status = 499;
 }
-
-}  // namespace
 
 boost::asio::awaitable<void> reply(RequestContext& ctx, net::Response response) {
   if (!reply_now(ctx, std::move(response))) co_await reply_rest(ctx);

@@ -142,9 +142,8 @@ bool read_top_level(std::string_view text, TopLevel& out) {
 }
 
 std::string_view trim(std::string_view text) {
-  const auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_ws(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ws(text.back())) text.remove_suffix(1);
+  while (!text.empty() && json::is_ws(text.front())) text.remove_prefix(1);
+  while (!text.empty() && json::is_ws(text.back())) text.remove_suffix(1);
   return text;
 }
 
