@@ -132,6 +132,23 @@ StoreResult<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
   return SqliteStatement(db_, stmt);
 }
 
+void SqliteDb::on_commit_count_wal_frames(std::atomic<int>& frames) {
+  sqlite3_wal_hook(
+      db_,
+      [](void* counter, sqlite3*, const char*, int frames_in_log) {
+        static_cast<std::atomic<int>*>(counter)->store(frames_in_log, std::memory_order_relaxed);
+        return SQLITE_OK;
+      },
+      &frames);
+}
+
+StoreStatus SqliteDb::checkpoint() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK) return {};
+  return sqlite_error(db_, rc, "sqlite checkpoint");
+}
+
 std::int64_t SqliteDb::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteDb::changes() const { return sqlite3_changes(db_); }
 

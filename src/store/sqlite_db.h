@@ -4,6 +4,7 @@
 
 #include "ports/store_error.h"
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -74,6 +75,16 @@ class SqliteDb {
   StoreResult<SqliteStatement> prepare(std::string_view sql);
   std::int64_t last_insert_id() const;
   int changes() const;
+
+  // WAL checkpoints. on_commit_count_wal_frames() replaces SQLite's automatic checkpoint (which
+  // runs inside the commit that crosses its threshold, on the committing connection) with a count:
+  // after each commit `frames` holds the number of frames in the write-ahead log. The owner then
+  // checkpoints when it chooses, from a connection of its own, with checkpoint().
+  // REQUIRES: `frames` outlives this connection.
+  void on_commit_count_wal_frames(std::atomic<int>& frames);
+  // Copies what it can of the write-ahead log into the database without waiting for readers or
+  // writers (SQLITE_CHECKPOINT_PASSIVE); the log restarts once it is all copied.
+  StoreStatus checkpoint();
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

@@ -116,23 +116,45 @@ struct SqliteStorage::Statements {
   SqliteStatement add_spend;
 };
 
-SqliteStorage::SqliteStorage(SqliteDb db, std::unique_ptr<Statements> statements,
-                             std::optional<SqliteDb> reports)
-    : db_(std::move(db)), stmts_(std::move(statements)), report_db_(std::move(reports)) {}
+SqliteStorage::SqliteStorage(Connections connections, std::unique_ptr<Statements> statements,
+                             SqliteOptions options)
+    : options_(options),
+      db_(std::move(connections.main)),
+      stmts_(std::move(statements)),
+      report_db_(std::move(connections.reports)),
+      checkpoint_db_(std::move(connections.checkpoints)) {
+  if (checkpoint_db_) db_.on_commit_count_wal_frames(wal_frames_);
+}
 
 SqliteStorage::~SqliteStorage() {
   stmts_.reset();  // statements must be finalized before the connection closes
 }
 
-StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
+namespace {
+
+// WAL: readers (the CLI) never block the gateway's writer; NORMAL sync keeps every committed batch
+// across a process kill (only a power loss can drop the last transactions). A connection learns
+// the file is in WAL mode when it first reads it; until then its checkpoints do nothing, so each
+// connection that checkpoints says so itself.
+StoreStatus use_write_ahead_log(SqliteDb& db, const std::string& path) {
+  if (path != ":memory:") {
+    if (auto st = db.exec("PRAGMA journal_mode=WAL"); !st) return st;
+  }
+  return db.exec("PRAGMA synchronous=NORMAL");
+}
+
+}  // namespace
+
+StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path,
+                                                                SqliteOptions options) {
   auto db = SqliteDb::open(path);
   if (!db) return db.error();
-  // WAL: readers (the CLI) never block the gateway's writer; NORMAL sync keeps every committed
-  // batch across a process kill (only a power loss can drop the last transactions).
-  if (path != ":memory:") {
-    if (auto st = db->exec("PRAGMA journal_mode=WAL"); !st) return st.error();
+  if (auto st = use_write_ahead_log(*db, path); !st) return st.error();
+  // A log that grew past the checkpoint size (a long report held the copying back) is cut back to
+  // this when it next restarts, rather than keeping its largest size on disk.
+  if (auto st = db->exec("PRAGMA journal_size_limit=" + std::to_string(64 << 20)); !st) {
+    return st.error();
   }
-  if (auto st = db->exec("PRAGMA synchronous=NORMAL"); !st) return st.error();
   if (auto v = migrate(*db, sqlite_migrations()); !v) return v.error();
 
   auto stmts = std::make_unique<Statements>();
@@ -151,14 +173,19 @@ StoreResult<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::strin
   stmts->insert_batch = std::move(*insert);
   stmts->add_spend = std::move(*spend);
 
-  std::optional<SqliteDb> reports;
+  Connections connections{
+      .main = std::move(*db), .reports = std::nullopt, .checkpoints = std::nullopt};
   if (path != ":memory:") {
     auto reader = SqliteDb::open(path);
     if (!reader) return reader.error();
     if (auto st = reader->exec("PRAGMA query_only=1"); !st) return st.error();
-    reports = std::move(*reader);
+    connections.reports = std::move(*reader);
+    auto checkpointer = SqliteDb::open(path);
+    if (!checkpointer) return checkpointer.error();
+    if (auto st = use_write_ahead_log(*checkpointer, path); !st) return st.error();
+    connections.checkpoints = std::move(*checkpointer);
   }
-  return std::make_unique<SqliteStorage>(std::move(*db), std::move(stmts), std::move(reports));
+  return std::make_unique<SqliteStorage>(std::move(connections), std::move(stmts), options);
 }
 
 StoreResult<int> SqliteStorage::schema_version() {
@@ -285,6 +312,21 @@ StoreStatus SqliteStorage::add_spend(ports::KeyId key, ports::NanoUsd amount) {
 
 StoreStatus SqliteStorage::append(std::span<const ports::UsageRow> rows) {
   if (rows.empty()) return {};
+  if (auto st = insert_batch(rows); !st) return st;
+  checkpoint_if_due();
+  return {};
+}
+
+void SqliteStorage::checkpoint_if_due() {
+  if (!checkpoint_db_) return;
+  if (wal_frames_.load(std::memory_order_relaxed) < options_.checkpoint_frames) return;
+  std::unique_lock lock(checkpoint_mutex_, std::try_to_lock);
+  if (!lock) return;  // another appending thread is copying the log already
+  // A failure (another process checkpointing) leaves the log as it was: the next append retries.
+  (void)checkpoint_db_->checkpoint();
+}
+
+StoreStatus SqliteStorage::insert_batch(std::span<const ports::UsageRow> rows) {
   std::map<ports::KeyId, ports::NanoUsd> spend;
   for (const ports::UsageRow& r : rows) {
     if (r.charged_cost != 0) spend[r.key_id] += r.charged_cost;

@@ -402,6 +402,31 @@ TEST(SqliteStorage, ABatchIsOneStoredRowWhoseIdsFollowTheLastBatch) {
   EXPECT_EQ(requests_between(*storage, 500, 501), 256);
 }
 
+// The log is copied into the database (and restarts) at the configured size, not at SQLite's own
+// 1,000 frames: 1,000 rows a batch fill about 35 frames, so 50 batches would leave some 1,700
+// frames in the log unless something copied them.
+TEST(SqliteStorage, TheLogIsCopiedIntoTheDatabaseOnceItHoldsTheCheckpointFrames) {
+  TempDb tmp;
+  constexpr int kFrames = 64;
+  auto storage = SqliteStorage::open(tmp.path(), {.checkpoint_frames = kFrames}).value();
+  const std::string wal = tmp.path() + "-wal";
+  std::uintmax_t largest_log = 0;
+  for (int batch = 0; batch < 50; ++batch) {
+    std::vector<UsageRow> rows(1000, rows_at({batch})[0]);
+    for (UsageRow& r : rows) r.request_id = "req_" + std::string(80, 'x');
+    ASSERT_TRUE(storage->append(rows));
+    largest_log = std::max(largest_log, std::filesystem::file_size(wal));
+  }
+  // A frame is a 4 KB page and a 24-byte header; one batch adds fewer than 80 frames past the size
+  // that starts a checkpoint.
+  EXPECT_LT(largest_log, (kFrames + 80) * (4096 + 24) + 32);
+  // The database holds all but the last few batches, each over 1,000 * 120 bytes of text.
+  EXPECT_GT(std::filesystem::file_size(tmp.path()), 45u * 1000 * 120);
+  EXPECT_EQ(requests_between(*storage, 0, 50), 50'000);
+  auto db = SqliteDb::open(tmp.path()).value();
+  EXPECT_EQ(count_of(db, "SELECT COUNT(*) FROM usage_batches"), 50);
+}
+
 TEST(SqliteStorage, TextThatIsNotUtf8KeepsItsAsciiAndTheBatchStaysReadable) {
   TempDb tmp;
   auto storage = SqliteStorage::open(tmp.path()).value();
