@@ -29,9 +29,9 @@ namespace sluice::store {
 
 // Frames (4 KB pages) the write-ahead log collects before it is checkpointed: about 40 MB, where
 // SQLite's default is 1,000. Every checkpoint costs the core it runs on a burst of copying and two
-// fsyncs, and an event loop shares that core. Under bench/gateway/overhead.sh (about 90,000
+// fsyncs, and an event loop shares that core. In bench/gateway/overhead_repeat.sh (some 90,000
 // usage rows a second) the default checkpointed three times a second and the gateway's p99 was
-// about 930 us; at 10,000 frames it was about 770 us, near the 730 us of no checkpoint at all.
+// 880-1,060 us over 6 runs; with 10,000 frames, 770-880 us (with no checkpoint at all, ~730 us).
 inline constexpr int kCheckpointFrames = 10'000;
 
 struct SqliteOptions {
