@@ -1,5 +1,6 @@
 """Stored client keys (sk-sluice-...) authenticate at the gateway: found, unknown, revoked,
 expired, and restricted to their models."""
+import sqlite3
 import time
 
 from conftest import MESSAGES
@@ -50,12 +51,11 @@ def httpx_post_without_key(stack):
                       json={"model": "qwen3-max", "messages": MESSAGES}, timeout=10)
 
 
-def test_revoked_key_is_refused_within_a_second(stack):
+def test_a_key_revoked_with_the_cli_is_refused_saying_so(stack):
     key = stack.create_key("short-lived")
     assert stack.chat(key).status_code == 200  # now cached as valid by the gateway
     stack.revoke_key("short-lived")
-    revoked_at = time.monotonic()
-    deadline = revoked_at + 3.0
+    deadline = time.monotonic() + 3.0
     while True:
         sent_at = time.monotonic()
         r = stack.chat(key)
@@ -65,12 +65,34 @@ def test_revoked_key_is_refused_within_a_second(stack):
     assert r.status_code == 401, r.text
     assert error_of(r)["code"] == "invalid_api_key"
     assert "revoked" in error_of(r)["message"]
-    # The gateway caches a key for 1 s: a request sent later than that (plus a little for the
-    # clocks of two processes) must be refused. Timed by when the request left, not its answer.
-    assert sent_at - revoked_at < 1.25
     # ...and it stays refused on every connection (every event-loop thread).
     for _ in range(8):
         assert stack.chat(key).status_code == 401
+
+
+def test_a_revocation_by_another_process_is_seen_within_the_key_cache_ttl(stack):
+    key = stack.create_key("short-lived")
+    assert stack.chat(key).status_code == 200  # now cached as valid by the gateway
+    # Revoked as another process would, straight in the database: the CLI takes over a second to
+    # start under ASan, longer than the cache's 1 s, and would leave no cached answer to time.
+    con = sqlite3.connect(stack.db)
+    with con:
+        con.execute("UPDATE api_keys SET revoked_at_ms = ? WHERE name = ?",
+                    (int(time.time() * 1000), "short-lived"))
+    con.close()
+    revoked_at = time.monotonic()
+    answers = []  # (seconds after the revocation the request left, status)
+    while not answers or answers[-1][0] < 2.5:
+        sent_at = time.monotonic() - revoked_at
+        r = stack.chat(key)
+        answers.append((sent_at, r.status_code))
+        time.sleep(0.02)
+    # The gateway caches a key for 1 s: a request sent later than that (plus a little for the
+    # clocks of two processes) must be refused. Timed by when the request left, not its answer.
+    late = [status for sent_at, status in answers if sent_at > 1.25]
+    assert late and set(late) == {401}, answers
+    assert error_of(r)["code"] == "invalid_api_key"
+    assert "revoked" in error_of(r)["message"]
 
 
 def test_expired_key_is_refused_saying_so(stack):
