@@ -11,7 +11,8 @@
 // Checkpoints: a third connection copies the write-ahead log into the database, from the thread
 // whose append() found the log at `checkpoint_frames`, after that append released the mutex. So
 // key look-ups never wait for a checkpoint (a large one, fsyncs included, takes tens of
-// milliseconds), and the ledger's thread, not an event loop, does the copying.
+// milliseconds). The appending thread is the ledger's, or with `ledger.sync: every_request` the
+// event loop that answered the request, where SQLite's own checkpoint ran too.
 #pragma once
 
 #include "ports/storage.h"
